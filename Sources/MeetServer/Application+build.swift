@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import MeetCore
+import MeetCrypto
+import MeetStore
+import ServiceLifecycle
+
+/// What a starting server tells the person who started it.
+public struct StartupAnnouncement: Sendable {
+    public let url: URL
+    /// The one-time link that creates the first owner; nil once an owner exists.
+    public let setupLink: URL?
+    public let setupLinkLifetime: Duration
+    /// SHA-256 of a self-signed certificate, so the browser warning can be checked; nil for the operator's certificate.
+    public let selfSignedFingerprint: String?
+    public let httpRedirectPort: Int?
+
+    /// The text printed to standard output.
+    public var text: String {
+        var lines = ["", "DigitalMeet is running.", "  Open: \(url.absoluteString)"]
+        if let setupLink {
+            let minutes = setupLinkLifetime.components.seconds / 60
+            lines += [
+                "  Create the owner account with this one-time link (valid \(minutes) minutes, works once):",
+                "    \(setupLink.absoluteString)",
+            ]
+        }
+        if let httpRedirectPort {
+            lines.append("  Plain HTTP on port \(httpRedirectPort) redirects to HTTPS.")
+        }
+        if let selfSignedFingerprint {
+            lines += [
+                "  The certificate is self-signed; your browser will warn once. Its SHA-256 fingerprint is",
+                "    \(selfSignedFingerprint)",
+            ]
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// The composition root: everything `digitalmeet serve` runs, built from one configuration.
+/// Tests call the same function with a test configuration.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    logger: Logger,
+    announce: @escaping @Sendable (StartupAnnouncement) -> Void = { FileHandle.standardOutput.write(Data($0.text.utf8)) }
+) async throws -> some ApplicationProtocol {
+    try DataDirectory.ensurePrivateDirectory(configuration.dataDirectory)
+    let keyRing = try KeyRingSource.load(configuration: configuration, logger: logger)
+    let identity = try TLSIdentity.load(configuration: configuration, logger: logger)
+    let tlsConfiguration = identity.serverConfiguration()
+    let webPages = try WebPagesController(webRoot: configuration.webRoot)
+    let store = try await Store.openMigrated(backend: configuration.database, logger: logger)
+
+    let setup = OwnerSetupService(
+        repository: FluentOwnerSetupRepository(store: store),
+        hasher: PasswordHasher(),
+        fields: FieldProtection(keyRing: keyRing),
+        policy: PasswordPolicy(),
+        linkLifetime: configuration.setupLinkLifetime,
+        publicURL: configuration.publicURL
+    )
+    let setupLink: URL?
+    do {
+        setupLink = try await setup.issueLinkIfNeeded()
+    } catch {
+        await store.shutdown()
+        throw error
+    }
+
+    let router = Router(context: AppRequestContext.self)
+    router.middlewares.add(SecurityHeadersMiddleware())
+    router.middlewares.add(LogRequestsMiddleware(.info))
+    router.middlewares.add(MetricsMiddleware())
+    router.middlewares.add(OriginCheckMiddleware(allowedOrigins: configuration.allowedOrigins))
+    router.middlewares.add(FileMiddleware("\(configuration.webRoot)/assets", urlBasePath: "/assets", cacheControl: .init([(MediaType(type: .any), [.noCache])]), logger: logger))
+    HealthController(store: store).addRoutes(to: router)
+    SecurityTxtController(publicURL: configuration.publicURL, contact: configuration.securityContact).addRoutes(to: router)
+    MetricsController(registry: MetricsRegistry.shared, token: configuration.metricsToken).addRoutes(to: router)
+    SetupController(service: setup).addRoutes(to: router)
+    webPages.addRoutes(to: router)
+
+    var services: [any Service] = [StoreLifecycleService(store: store)]
+    if let redirectPort = configuration.httpRedirectPort {
+        services.append(HTTPSRedirect.application(configuration: configuration, port: redirectPort, logger: logger))
+    }
+    let announcement = StartupAnnouncement(
+        url: configuration.publicURL,
+        setupLink: setupLink,
+        setupLinkLifetime: configuration.setupLinkLifetime,
+        selfSignedFingerprint: identity.selfSigned ? identity.fingerprint : nil,
+        httpRedirectPort: configuration.httpRedirectPort
+    )
+    return Application(
+        router: router,
+        server: try .tls(.http1(), tlsConfiguration: tlsConfiguration),
+        configuration: .init(address: .hostname(configuration.httpsHost, port: configuration.httpsPort), serverName: nil),
+        services: services,
+        onServerRunning: { _ in announce(announcement) },
+        logger: logger
+    )
+}
+
+extension Store {
+    /// Opens the configured database and applies pending migrations, with an operator-readable error.
+    static func openMigrated(backend: Backend, logger: Logger) async throws -> Store {
+        let store = try Store(backend: backend, logger: logger)
+        do {
+            try await store.migrate()
+        } catch {
+            await store.shutdown()
+            throw StoreError("cannot open and migrate the database (\(backend)): \(String(reflecting: error))")
+        }
+        return store
+    }
+}
+
+/// Closes the database after the HTTP server has drained.
+struct StoreLifecycleService: Service {
+    let store: Store
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.shutdown()
+    }
+}

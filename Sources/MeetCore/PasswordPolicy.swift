@@ -40,12 +40,16 @@ public struct PasswordPolicy: Sendable {
         if Self.isSequential(scalars) {
             throw MeetError(.weakPassword, "This password is a simple sequence; choose something less predictable.", field: "password")
         }
-        let lowered = normalized.lowercased()
-        let stripped = lowered.filter { $0.isLetter || $0.isNumber }
-        for word in Self.contextTokens(["digitalmeet", "digital meet"] + contextWords) {
-            if stripped == word || (word.count >= 4 && stripped.count - word.count < 4 && stripped.contains(word)) {
-                throw MeetError(.weakPassword, "This password is too close to your name, email or the product name.", field: "password")
-            }
+        // Take the context words out; if little but digits and symbols is left, the password is the context.
+        var remainder = normalized.lowercased().filter { $0.isLetter || $0.isNumber }
+        var removedAny = false
+        for word in Self.contextTokens(["digitalmeet", "digital meet"] + contextWords).sorted(by: { $0.count > $1.count })
+        where remainder.contains(word) {
+            remainder = remainder.replacingOccurrences(of: word, with: "")
+            removedAny = true
+        }
+        if removedAny && remainder.filter({ !$0.isNumber }).count < 4 {
+            throw MeetError(.weakPassword, "This password is too close to your name, email or the product name.", field: "password")
         }
     }
 

@@ -47,7 +47,8 @@ public final class PasswordHasher: Sendable {
         let salt = SymmetricKey(size: .init(bitCount: 128)).withUnsafeBytes { Array($0) }
         let parameters = self.parameters
         let derived = try await run { try Self.derive(password, salt: salt, parameters: parameters) }
-        return "$scrypt$ln=\(parameters.logN),r=\(parameters.r),p=\(parameters.p)$\(Data(salt).base64EncodedString())$\(Data(derived).base64EncodedString())"
+        return
+            "$scrypt$ln=\(parameters.logN),r=\(parameters.r),p=\(parameters.p)$\(Data(salt).base64EncodedString())$\(Data(derived).base64EncodedString())"
     }
 
     /// Checks a password against a stored hash in constant time. A malformed stored hash verifies nothing.

@@ -47,6 +47,15 @@ public func buildApplication(
     logger: Logger,
     announce: @escaping @Sendable (StartupAnnouncement) -> Void = { FileHandle.standardOutput.write(Data($0.text.utf8)) }
 ) async throws -> some ApplicationProtocol {
+    try await buildApplicationAndAnnouncement(configuration: configuration, logger: logger, announce: announce).application
+}
+
+/// `buildApplication`, also returning what will be announced once the listener is up (tests read the setup link from it).
+func buildApplicationAndAnnouncement(
+    configuration: ServerConfiguration,
+    logger: Logger,
+    announce: @escaping @Sendable (StartupAnnouncement) -> Void
+) async throws -> (application: some ApplicationProtocol, announcement: StartupAnnouncement) {
     try DataDirectory.ensurePrivateDirectory(configuration.dataDirectory)
     let keyRing = try KeyRingSource.load(configuration: configuration, logger: logger)
     let identity = try TLSIdentity.load(configuration: configuration, logger: logger)
@@ -75,7 +84,14 @@ public func buildApplication(
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(OriginCheckMiddleware(allowedOrigins: configuration.allowedOrigins))
-    router.middlewares.add(FileMiddleware("\(configuration.webRoot)/assets", urlBasePath: "/assets", cacheControl: .init([(MediaType(type: .any), [.noCache])]), logger: logger))
+    router.middlewares.add(
+        FileMiddleware(
+            "\(configuration.webRoot)/assets",
+            urlBasePath: "/assets",
+            cacheControl: .init([(MediaType(type: .any), [.noCache])]),
+            logger: logger
+        )
+    )
     HealthController(store: store).addRoutes(to: router)
     SecurityTxtController(publicURL: configuration.publicURL, contact: configuration.securityContact).addRoutes(to: router)
     MetricsController(registry: MetricsRegistry.shared, token: configuration.metricsToken).addRoutes(to: router)
@@ -93,7 +109,7 @@ public func buildApplication(
         selfSignedFingerprint: identity.selfSigned ? identity.fingerprint : nil,
         httpRedirectPort: configuration.httpRedirectPort
     )
-    return Application(
+    let application = Application(
         router: router,
         server: try .tls(.http1(), tlsConfiguration: tlsConfiguration),
         configuration: .init(address: .hostname(configuration.httpsHost, port: configuration.httpsPort), serverName: nil),
@@ -101,6 +117,7 @@ public func buildApplication(
         onServerRunning: { _ in announce(announcement) },
         logger: logger
     )
+    return (application, announcement)
 }
 
 extension Store {

@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// The target host comes from the configured public URL, never from the request's Host header.
 enum HTTPSRedirect {
     static func application(configuration: ServerConfiguration, port: Int, logger: Logger) -> some Service {
-        let base = configuration.publicURL.absoluteString.hasSuffix("/")
+        let base =
+            configuration.publicURL.absoluteString.hasSuffix("/")
             ? String(configuration.publicURL.absoluteString.dropLast()) : configuration.publicURL.absoluteString
         let router = Router()
         router.middlewares.add(SecurityHeadersMiddleware())

@@ -56,7 +56,10 @@ public struct ServerConfiguration: Sendable {
 
 extension ServerConfiguration {
     /// Reads the configuration; a JSON file at `filePath` (if any) is overridden by `DIGITALMEET_*` variables.
-    public static func load(filePath: String?, environment: [String: String] = ProcessInfo.processInfo.environment) async throws
+    public static func load(
+        filePath: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws
         -> ServerConfiguration
     {
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ["digitalmeet"])]

@@ -1,5 +1,5 @@
-import Foundation
 import Configuration
+import Foundation
 
 /// Reads typed settings and turns a present-but-malformed value into a `ConfigurationError`
 /// instead of silently falling back to the default.

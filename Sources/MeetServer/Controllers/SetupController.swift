@@ -50,7 +50,8 @@ struct SetupController<Repository: OwnerSetupRepository> {
                 throw APIError(
                     .forbidden,
                     code: "invalid_setup_link",
-                    message: "This setup link is not valid: it was already used, has expired, or a newer one replaced it. Restart the server to get a new link."
+                    message:
+                        "This setup link is not valid: it was already used, has expired, or a newer one replaced it. Restart the server to get a new link."
                 )
             case .alreadySetUp:
                 throw APIError(.conflict, code: "already_set_up", message: "DigitalMeet is already set up; sign in with the owner account.")

@@ -33,7 +33,11 @@ struct OwnerSetupService<Repository: OwnerSetupRepository>: Sendable {
     func redeem(tokenText: String, registration: OwnerRegistration, now: Date = Date()) async throws -> SetupRedemption {
         guard let token = SecureToken(text: tokenText) else { return .invalidToken }
         let registration = try registration.validated()
-        try policy.validate(registration.password, mfaEnforced: false, contextWords: [registration.displayName, registration.email, registration.organizationName])
+        try policy.validate(
+            registration.password,
+            mfaEnforced: false,
+            contextWords: [registration.displayName, registration.email, registration.organizationName]
+        )
         // Checked before the expensive hash so a wrong token costs the server nothing.
         guard try await repository.isSetupTokenRedeemable(hash: token.hash, now: now) else {
             return try await repository.hasOwner() ? .alreadySetUp : .invalidToken

@@ -1,0 +1,74 @@
+import Testing
+
+@testable import MeetCore
+
+@Suite struct PasswordPolicyTests {
+    let policy = PasswordPolicy()
+
+    @Test func acceptsALongUnpredictablePassphrase() throws {
+        try policy.validate("correct horse battery staple", mfaEnforced: false)
+    }
+
+    @Test(arguments: [
+        ("short passwd 1", false),  // 14 code points, password is the only factor
+        ("short", true),  // 5 code points, even with MFA (minimum 8)
+    ])
+    func rejectsShortPasswords(password: String, mfa: Bool) {
+        #expect(throws: MeetError.self) { try policy.validate(password, mfaEnforced: mfa) }
+        do {
+            try policy.validate(password, mfaEnforced: mfa)
+        } catch let error as MeetError {
+            #expect(error.code == .weakPassword)
+            #expect(error.field == "password")
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func mfaLowersTheMinimumToEight() throws {
+        try policy.validate("tiger-lamp", mfaEnforced: true)
+        #expect(throws: MeetError.self) { try policy.validate("tiger-lamp", mfaEnforced: false) }
+    }
+
+    @Test func countsCodePointsAfterNFC() throws {
+        // "é" written as e + combining acute is two scalars but one code point after NFC.
+        let decomposed = "cafe\u{301} noir au lait"  // 18 scalars, 17 after NFC
+        try policy.validate(decomposed, mfaEnforced: false)
+        // 15 scalars but 14 code points after NFC: too short, so the count must happen after normalisation.
+        let candidate = "e\u{301}cole du sud 1"
+        #expect(PasswordPolicy.normalize(candidate).unicodeScalars.count == 14)
+        #expect(candidate.unicodeScalars.count == 15)
+        #expect(throws: MeetError.self) { try policy.validate(candidate, mfaEnforced: false) }
+    }
+
+    @Test func acceptsLongPasswordsUpTo256AndRefusesLonger() throws {
+        let allowed = String((0..<256).map { Character(Unicode.Scalar(0x4E00 + ($0 * 7919) % 2000)!) })
+        try policy.validate(allowed, mfaEnforced: false)
+        #expect(throws: MeetError.self) { try policy.validate(allowed + "z", mfaEnforced: false) }
+    }
+
+    @Test(arguments: ["aaaaaaaaaaaaaaaa", "abcabcabcabcabcabc", "abababababababab", "1212121212121212"])
+    func rejectsRepetition(password: String) {
+        #expect(throws: MeetError.self) { try policy.validate(password, mfaEnforced: false) }
+    }
+
+    @Test(arguments: ["abcdefghijklmnop", "1234567890123456", "zyxwvutsrqponmlk"])
+    func rejectsSequences(password: String) {
+        #expect(throws: MeetError.self) { try policy.validate(password, mfaEnforced: false) }
+    }
+
+    @Test(arguments: ["DigitalMeet2024!!", "adalovelace1815", "ada.lovelace@example.com"])
+    func rejectsContextWords(password: String) {
+        #expect(throws: MeetError.self) {
+            try policy.validate(password, mfaEnforced: false, contextWords: ["Ada Lovelace", "ada.lovelace@example.com"])
+        }
+    }
+
+    @Test func randomDigitsAreNotMistakenForContext() throws {
+        try policy.validate("839274619283746501", mfaEnforced: false, contextWords: ["Ada Lovelace"])
+    }
+
+    @Test func contextWordInsideALongerPassphraseIsAllowed() throws {
+        try policy.validate("ada rides a purple bicycle to the harbour", mfaEnforced: false, contextWords: ["Ada Lovelace"])
+    }
+}

@@ -25,15 +25,23 @@ public struct MasterKeyRing: Sendable {
         self.current = key
     }
 
-    private init(version: UInt32, key: SymmetricKey) {
-        self.keys = [version: key]
-        self.currentVersion = version
-        self.current = key
+    private init(validatedKeys keys: [UInt32: SymmetricKey], currentVersion: UInt32) {
+        self.keys = keys
+        self.currentVersion = currentVersion
+        self.current = keys[currentVersion] ?? SymmetricKey(size: .bits256)
     }
 
     /// Makes a ring with one fresh random key, version 1.
     public static func generate() -> MasterKeyRing {
-        MasterKeyRing(version: 1, key: SymmetricKey(size: .bits256))
+        MasterKeyRing(validatedKeys: [1: SymmetricKey(size: .bits256)], currentVersion: 1)
+    }
+
+    /// This ring plus a fresh random key as the new current version.
+    public func addingVersion() -> MasterKeyRing {
+        var keys = self.keys
+        let version = currentVersion + 1
+        keys[version] = SymmetricKey(size: .bits256)
+        return MasterKeyRing(validatedKeys: keys, currentVersion: version)
     }
 
     /// Parses the key file text: lines of `kek <version> <base64 key>`, `#` comments. A bare base64 key

@@ -56,17 +56,16 @@ func buildApplicationAndAnnouncement(
     logger: Logger,
     announce: @escaping @Sendable (StartupAnnouncement) -> Void
 ) async throws -> (application: some ApplicationProtocol, announcement: StartupAnnouncement) {
-    try DataDirectory.ensurePrivateDirectory(configuration.dataDirectory)
-    let keyRing = try KeyRingSource.load(configuration: configuration, logger: logger)
     let identity = try TLSIdentity.load(configuration: configuration, logger: logger)
     let tlsConfiguration = identity.serverConfiguration()
     let webPages = try WebPagesController(webRoot: configuration.webRoot)
-    let store = try await Store.openMigrated(backend: configuration.database, logger: logger)
+    let deployment = try await Deployment.open(configuration: configuration, logger: logger)
+    let store = deployment.store
 
     let setup = OwnerSetupService(
         repository: FluentOwnerSetupRepository(store: store),
         hasher: PasswordHasher(),
-        fields: FieldProtection(keyRing: keyRing),
+        dataKeys: deployment.dataKeys,
         policy: PasswordPolicy(),
         linkLifetime: configuration.setupLinkLifetime,
         publicURL: configuration.publicURL
@@ -75,7 +74,7 @@ func buildApplicationAndAnnouncement(
     do {
         setupLink = try await setup.issueLinkIfNeeded()
     } catch {
-        await store.shutdown()
+        await deployment.close()
         throw error
     }
 
@@ -98,7 +97,11 @@ func buildApplicationAndAnnouncement(
     SetupController(service: setup).addRoutes(to: router)
     webPages.addRoutes(to: router)
 
-    var services: [any Service] = [StoreLifecycleService(store: store)]
+    // Shut down in reverse order: the listener drains first, the database closes last.
+    var services: [any Service] = [
+        StoreLifecycleService(store: store),
+        KeyMaintenanceService(deployment: deployment, interval: configuration.keyMaintenanceInterval),
+    ]
     if let redirectPort = configuration.httpRedirectPort {
         services.append(HTTPSRedirect.application(configuration: configuration, port: redirectPort, logger: logger))
     }

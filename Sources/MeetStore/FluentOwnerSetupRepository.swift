@@ -16,7 +16,7 @@ public struct FluentOwnerSetupRepository: OwnerSetupRepository {
     }
 
     public func replaceSetupToken(hash: [UInt8], expiresAt: Date) async throws {
-        try await store.database.transaction { database in
+        try await store.write { database in
             try await SetupTokenModel.query(on: database).filter(\.$usedAt == nil).delete()
             try await SetupTokenModel(tokenHash: Data(hash), expiresAt: expiresAt).create(on: database)
         }
@@ -31,7 +31,7 @@ public struct FluentOwnerSetupRepository: OwnerSetupRepository {
     }
 
     public func redeemSetupToken(hash: [UInt8], now: Date, owner: ProtectedOwner) async throws -> SetupRedemption {
-        try await store.database.transaction { database in
+        try await store.write { database in
             guard let sql = database as? any SQLDatabase else { throw StoreError("the database is not an SQL database") }
             // The conditional update is the single-use guarantee: of two concurrent redemptions only one
             // sees `used_at IS NULL`, whatever the isolation level.

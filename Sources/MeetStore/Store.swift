@@ -55,13 +55,41 @@ public final class Store: Sendable {
 
     /// A database handle for one unit of work.
     var database: any Database {
-        // `database(...)` is nil only after shutdown, which callers do not race with.
-        databases.database(logger: logger, on: eventLoopGroup.any())!
+        get throws {
+            guard let database = databases.database(logger: logger, on: eventLoopGroup.any()) else {
+                throw StoreError("the database connection is closed (the server is shutting down)")
+            }
+            return database
+        }
     }
 
     var sql: any SQLDatabase {
-        // Both configured drivers are SQL drivers.
-        database as! any SQLDatabase
+        get throws {
+            guard let sql = try database as? any SQLDatabase else { throw StoreError("the database is not an SQL database") }
+            return sql
+        }
+    }
+
+    /// Runs `body` in a transaction. On SQLite it first turns `secure_delete` on, so deleted and
+    /// overwritten content (wiped keys, erased rows) is zeroed in the file rather than left in free pages.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let isSQLite = if case .sqlite = backend { true } else { false }
+        return try await database.transaction { database in
+            if isSQLite, let sql = database as? any SQLDatabase {
+                try await sql.raw("PRAGMA secure_delete = ON").run()
+            }
+            return try await body(database)
+        }
+    }
+
+    /// Whether SQLite's `secure_delete` is on for the store's connection (always true for PostgreSQL,
+    /// which has no such setting and relies on crypto-shredding alone).
+    public func secureDeleteEnabled() async throws -> Bool {
+        guard case .sqlite = backend else { return true }
+        return try await write { database in
+            guard let sql = database as? any SQLDatabase, let row = try await sql.raw("PRAGMA secure_delete").first() else { return false }
+            return try row.decode(column: "secure_delete", as: Int.self) == 1
+        }
     }
 
     /// Applies every migration not yet applied. Safe to run on every start.
@@ -80,7 +108,8 @@ public final class Store: Sendable {
     }
 
     static let migrations: [any Migration] = [
-        CreateFoundationSchema()
+        CreateFoundationSchema(),
+        CreateDataKeys(),
     ]
 
     /// Runs a trivial query; throws if the database cannot be reached.

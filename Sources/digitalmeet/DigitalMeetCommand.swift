@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MeetCore
 import MeetServer
 
 @main
@@ -12,7 +13,7 @@ struct DigitalMeetCommand: AsyncParsableCommand {
             Settings come from DIGITALMEET_* environment variables and, optionally, a JSON file
             given with --config or DIGITALMEET_CONFIG (environment variables win). See README.md.
             """,
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, Keys.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -82,5 +83,94 @@ func explainingFailures(_ body: () async throws -> Void) async throws {
     } catch {
         FileHandle.standardError.write(Data("digitalmeet: \(describeStartupFailure(error))\n".utf8))
         throw ExitCode(1)
+    }
+}
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Inspect and rotate the encryption keys.",
+        subcommands: [Status.self, RotateKEK.self, Rewrap.self, RotateDEK.self]
+    )
+
+    /// Opens the deployment for one key command and closes it afterwards.
+    static func withAdministration(_ options: CommonOptions, _ body: (KeyAdministration) async throws -> Void) async throws {
+        try await explainingFailures {
+            let (configuration, logger) = try await options.prepare()
+            let deployment = try await Deployment.open(configuration: configuration, logger: logger)
+            do {
+                try await body(KeyAdministration(deployment: deployment))
+            } catch {
+                await deployment.close()
+                throw error
+            }
+            await deployment.close()
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show master key versions and every data key: scope, state, age, use, rows.")
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await Keys.withAdministration(options) { print(try await $0.statusReport(), terminator: "") }
+        }
+    }
+
+    struct RotateKEK: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-kek",
+            abstract: "Add a master key version to the key file and re-wrap every data key with it (data is not re-encrypted)."
+        )
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await Keys.withAdministration(options) { administration in
+                let (version, count) = try await administration.rotateMasterKey()
+                print("Master key version \(version) added; \(count) data keys re-wrapped. Back up the key file now.")
+            }
+        }
+    }
+
+    struct Rewrap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-wrap data keys still wrapped by an older master key version.")
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await Keys.withAdministration(options) { print("\(try await $0.rewrap()) data keys re-wrapped.") }
+        }
+    }
+
+    struct RotateDEK: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-dek",
+            abstract: "Make a new data key for an organisation (or a person) and re-encrypt its data under it."
+        )
+        @OptionGroup var options: CommonOptions
+        @Option(name: .customLong("org"), help: "The organisation's id.") var organization: UUID?
+        @Option(name: .customLong("user"), help: "A person's id (their personal data key).") var user: UUID?
+        @Flag(help: "Leave the re-encryption to the running server's background job instead of waiting for it.") var noWait = false
+
+        func validate() throws {
+            guard (organization == nil) != (user == nil) else { throw ValidationError("Give exactly one of --org or --user.") }
+        }
+
+        func run() async throws {
+            let scope: KeyScope = organization.map { .organization($0) } ?? user.map { .user($0) } ?? .system
+            try await Keys.withAdministration(options) { administration in
+                let result = try await administration.rotateDataKey(scope: scope, reencrypt: !noWait)
+                print("New data key \(result.new) for \(scope) is active.")
+                switch result.outcome {
+                case .finished(let rows): print("Re-encrypted \(rows) rows; old key \(result.old.map(String.init) ?? "-") retired.")
+                case .paused(let rows): print("Re-encrypted \(rows) rows so far; the server will finish the job.")
+                case nil: print(result.old == nil ? "There was no previous key." : "The server re-encrypts the data in the background.")
+                }
+            }
+        }
+    }
+}
+
+extension UUID: @retroactive ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(uuidString: argument)
     }
 }

@@ -35,6 +35,30 @@ import Testing
         }
     }
 
+    @Test func theOwnersEmailIsEncryptedUnderTheirOwnKey() async throws {
+        let server = try await TestServer()
+        try await server.test { client, announcement in
+            let token = try #require(announcement.setupToken)
+            let created = try await client.execute(
+                uri: "/api/v1/setup",
+                method: .post,
+                headers: jsonHeaders,
+                body: jsonBody(Self.registration(token: token))
+            )
+            #expect(created.status == .created)
+            struct Created: Decodable { let userId: UUID }
+            let userID = try created.json(Created.self).userId
+            let database = try Data(contentsOf: URL(fileURLWithPath: "\(server.dataDirectory)/digitalmeet.sqlite"))
+            #expect(database.range(of: Data("ada@example.com".utf8)) == nil)
+            #expect(database.range(of: Data("violet harbour".utf8)) == nil)
+            let deployment = try await Deployment.open(configuration: server.configuration, logger: quietLogger)
+            let report = try await KeyAdministration(deployment: deployment).statusReport()
+            await deployment.close()
+            #expect(report.contains("user:\(userID.uuidString.lowercased())"))
+            #expect(report.contains("blind-index"))
+        }
+    }
+
     @Test func weakPasswordIsExplainedAndDoesNotBurnTheLink() async throws {
         try await TestServer().test { client, announcement in
             let token = try #require(announcement.setupToken)

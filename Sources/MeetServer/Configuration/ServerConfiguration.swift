@@ -34,6 +34,10 @@ public struct ServerConfiguration: Sendable {
     public var metricsToken: String?
     /// The folder of web client files.
     public var webRoot: String
+    /// Data keys older than this are rotated (their data re-encrypted in the background).
+    public var maxDataKeyAge: Duration
+    /// How often the server checks for keys due for rotation and resumes unfinished re-encryption.
+    public var keyMaintenanceInterval: Duration
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case json
@@ -130,6 +134,8 @@ extension ServerConfiguration {
         }
         metricsToken = reader.string("metrics.token")
         webRoot = reader.string("web.root") ?? "./Web"
+        maxDataKeyAge = .seconds(86_400 * (try reader.int("keys.dataKeyMaxAgeDays", in: 1...3650) ?? 365))
+        keyMaintenanceInterval = .seconds(try reader.int("keys.maintenanceIntervalSeconds", in: 10...86_400) ?? 3600)
     }
 }
 

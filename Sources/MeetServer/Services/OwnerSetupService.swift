@@ -2,13 +2,14 @@ import Foundation
 import Logging
 import MeetCore
 import MeetCrypto
+import MeetStore
 
 /// Creates the first owner through a one-time link: issued at start while no owner exists,
 /// single-use, expiring, and replaced (the old one dies) each time a new one is issued.
 struct OwnerSetupService<Repository: OwnerSetupRepository>: Sendable {
     let repository: Repository
     let hasher: PasswordHasher
-    let fields: FieldProtection
+    let dataKeys: DataKeyRing
     let policy: PasswordPolicy
     let linkLifetime: Duration
     let publicURL: URL
@@ -48,8 +49,12 @@ struct OwnerSetupService<Repository: OwnerSetupRepository>: Sendable {
             organizationID: UUID(),
             organizationName: registration.organizationName,
             displayName: registration.displayName,
-            emailCiphertext: try fields.seal(registration.email, binding: .init(table: "users", column: "email", rowID: userID.uuidString)),
-            emailBlindIndex: fields.blindIndex(registration.email, purpose: "users.email"),
+            emailCiphertext: try await dataKeys.seal(
+                registration.email,
+                scope: .user(userID),
+                binding: EncryptedColumn.userEmail.binding(rowID: userID)
+            ),
+            emailBlindIndex: try await dataKeys.blindIndex(registration.email, purpose: "users.email"),
             passwordHash: try await hasher.hash(registration.password)
         )
         return try await repository.redeemSetupToken(hash: token.hash, now: now, owner: owner)

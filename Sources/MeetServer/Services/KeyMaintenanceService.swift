@@ -1,0 +1,38 @@
+import Logging
+import MeetCrypto
+import MeetStore
+import ServiceLifecycle
+
+/// In the background: rotates data keys that reached their age or encryption limit, and re-encrypts
+/// the data of retiring keys (resuming any re-encryption a restart interrupted).
+struct KeyMaintenanceService: Service {
+    let deployment: Deployment
+    let interval: Duration
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    await runOnce()
+                    try await Task.sleep(for: interval)
+                }
+            }
+        } catch is CancellationError {
+            // Graceful shutdown: a half-done re-encryption resumes at the next start.
+        }
+    }
+
+    func runOnce() async {
+        do {
+            let rotated = try await deployment.dataKeys.rotateDueKeys()
+            if !rotated.isEmpty {
+                deployment.logger.notice("Rotated data keys that were due", metadata: ["scopes": "\(rotated.map(\.description))"])
+            }
+            _ = try await deployment.reencryptRetiringKeys()
+        } catch is CancellationError {
+            return
+        } catch {
+            deployment.logger.error("Key maintenance failed; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+}

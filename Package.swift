@@ -95,6 +95,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "digitalmeet-crypto-bench",
+            dependencies: ["MeetCrypto"],
+            path: "Benchmarks/CryptoBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MeetCoreTests",
             dependencies: ["MeetCore"],

@@ -116,7 +116,7 @@ public final class DataKeyRing: Sendable {
     @discardableResult
     public func rotate(scope: KeyScope, reason: String) async throws -> (old: UInt32?, new: UInt32) {
         let current = try await repository.activeKey(scope: scope, purpose: .encryption)
-        await cache.forgetActive(scope: scope, purpose: .encryption)
+        cache.forgetActive(scope: scope, purpose: .encryption)
         guard let created = try await createActiveKey(scope: scope, purpose: .encryption, replacing: current?.keyID) else {
             // Another process rotated this scope at the same moment; its new key serves.
             guard let winner = try await repository.activeKey(scope: scope, purpose: .encryption) else {
@@ -150,7 +150,7 @@ public final class DataKeyRing: Sendable {
     /// Marks a fully re-encrypted retiring key `retired`, wiping its material.
     public func retire(keyID: UInt32) async throws {
         try await repository.setState(keyID: keyID, to: .retired)
-        await cache.forget(keyID: keyID)
+        cache.forget(keyID: keyID)
         await events.record(KeyEvent(action: .dataKeyRetired, keyID: keyID))
     }
 
@@ -159,12 +159,12 @@ public final class DataKeyRing: Sendable {
         var destroyed: [UInt32] = []
         for record in try await repository.keys(scope: scope) where record.state != .destroyed {
             try await repository.setState(keyID: record.keyID, to: .destroyed)
-            await cache.forget(keyID: record.keyID)
+            cache.forget(keyID: record.keyID)
             destroyed.append(record.keyID)
             await events.record(KeyEvent(action: .dataKeyDestroyed, keyID: record.keyID, scope: scope))
         }
-        await cache.forgetActive(scope: scope, purpose: .encryption)
-        await cache.forgetActive(scope: scope, purpose: .blindIndex)
+        cache.forgetActive(scope: scope, purpose: .encryption)
+        cache.forgetActive(scope: scope, purpose: .blindIndex)
         return destroyed
     }
 
@@ -204,7 +204,7 @@ public final class DataKeyRing: Sendable {
     /// The scope's active key with `encryptions` reserved, creating or rotating it as needed.
     func activeKey(scope: KeyScope, purpose: DataKeyPurpose, encryptions: Int64) async throws -> KeyCache.Active {
         for _ in 0..<4 {
-            if let active = await cache.takeActive(scope: scope, purpose: purpose, encryptions: encryptions, now: now(), policy: policy) {
+            if let active = cache.takeActive(scope: scope, purpose: purpose, encryptions: encryptions, now: now(), policy: policy) {
                 return active
             }
             var record = try await repository.activeKey(scope: scope, purpose: purpose)
@@ -224,20 +224,20 @@ public final class DataKeyRing: Sendable {
             }
             let key = try unwrap(record, ring: masterKeys.ringHolding(version: record.kekVersion))
             let entry = KeyCache.Active(keyID: record.keyID, key: key, remaining: block - encryptions, createdAt: record.createdAt, fetchedAt: now())
-            await cache.storeActive(entry, scope: scope, purpose: purpose)
+            cache.storeActive(entry, scope: scope, purpose: purpose)
             return entry
         }
         throw MeetError(.busy, "could not obtain an active data key for \(scope)")
     }
 
     func decryptionKey(id: UInt32) async throws -> SymmetricKey {
-        if let key = await cache.key(id: id, now: now(), lifetime: policy.cacheLifetime) { return key }
+        if let key = cache.key(id: id, now: now(), lifetime: policy.cacheLifetime) { return key }
         guard let record = try await repository.key(id: id) else { throw EnvelopeError(.unknownKey, "data key \(id) does not exist") }
         guard !record.wrappedKey.isEmpty, record.state == .active || record.state == .retiring else {
             throw EnvelopeError(.unknownKey, "data key \(id) is \(record.state.rawValue); the data it protected cannot be read")
         }
         let key = try unwrap(record, ring: masterKeys.ringHolding(version: record.kekVersion))
-        await cache.store(key: key, id: id, now: now())
+        cache.store(key: key, id: id, now: now())
         return key
     }
 
@@ -318,8 +318,9 @@ public final class MasterKeys: Sendable {
     }
 }
 
-/// Unwrapped data keys held in memory, each for at most `Policy.cacheLifetime`.
-actor KeyCache {
+/// Unwrapped data keys held in memory, each for at most `Policy.cacheLifetime`. A lock rather than an
+/// actor: every operation is a dictionary lookup, and the hot path must not hop executors.
+final class KeyCache: Sendable {
     struct Active: Sendable {
         let keyID: UInt32
         let key: SymmetricKey
@@ -333,47 +334,61 @@ actor KeyCache {
         let purpose: DataKeyPurpose
     }
 
-    private var keys: [UInt32: (key: SymmetricKey, fetchedAt: Date)] = [:]
-    private var active: [Slot: Active] = [:]
-
-    func key(id: UInt32, now: Date, lifetime: Duration) -> SymmetricKey? {
-        guard let entry = keys[id], now.timeIntervalSince(entry.fetchedAt) < lifetime.timeInterval else { return nil }
-        return entry.key
+    struct State {
+        var keys: [UInt32: (key: SymmetricKey, fetchedAt: Date)] = [:]
+        var active: [Slot: Active] = [:]
     }
 
-    func store(key: SymmetricKey, id: UInt32, now: Date) { keys[id] = (key, now) }
+    private let state = Mutex(State())
+
+    func key(id: UInt32, now: Date, lifetime: Duration) -> SymmetricKey? {
+        state.withLock { state in
+            guard let entry = state.keys[id], now.timeIntervalSince(entry.fetchedAt) < lifetime.timeInterval else { return nil }
+            return entry.key
+        }
+    }
+
+    func store(key: SymmetricKey, id: UInt32, now: Date) {
+        state.withLock { $0.keys[id] = (key, now) }
+    }
 
     func forget(keyID: UInt32) {
-        keys[keyID] = nil
-        active = active.filter { $0.value.keyID != keyID }
+        state.withLock { state in
+            state.keys[keyID] = nil
+            state.active = state.active.filter { $0.value.keyID != keyID }
+        }
     }
 
     func forgetActive(scope: KeyScope, purpose: DataKeyPurpose) {
-        active[Slot(scope: scope, purpose: purpose)] = nil
+        _ = state.withLock { $0.active.removeValue(forKey: Slot(scope: scope, purpose: purpose)) }
     }
 
     /// The cached active key if it is fresh, young enough and (for encryption) still has `encryptions` reserved.
     func takeActive(scope: KeyScope, purpose: DataKeyPurpose, encryptions: Int64, now: Date, policy: DataKeyRing.Policy) -> Active? {
-        let slot = Slot(scope: scope, purpose: purpose)
-        guard var entry = active[slot] else { return nil }
-        guard now.timeIntervalSince(entry.fetchedAt) < policy.cacheLifetime.timeInterval else {
-            active[slot] = nil
-            return nil
-        }
-        if purpose == .encryption {
-            guard entry.remaining >= encryptions, now.timeIntervalSince(entry.createdAt) < policy.maxKeyAge.timeInterval else {
-                active[slot] = nil
+        state.withLock { state in
+            let slot = Slot(scope: scope, purpose: purpose)
+            guard var entry = state.active[slot] else { return nil }
+            guard now.timeIntervalSince(entry.fetchedAt) < policy.cacheLifetime.timeInterval else {
+                state.active[slot] = nil
                 return nil
             }
-            entry.remaining -= encryptions
-            active[slot] = entry
+            if purpose == .encryption {
+                guard entry.remaining >= encryptions, now.timeIntervalSince(entry.createdAt) < policy.maxKeyAge.timeInterval else {
+                    state.active[slot] = nil
+                    return nil
+                }
+                entry.remaining -= encryptions
+                state.active[slot] = entry
+            }
+            return entry
         }
-        return entry
     }
 
     func storeActive(_ entry: Active, scope: KeyScope, purpose: DataKeyPurpose) {
-        active[Slot(scope: scope, purpose: purpose)] = entry
-        keys[entry.keyID] = (entry.key, entry.fetchedAt)
+        state.withLock { state in
+            state.active[Slot(scope: scope, purpose: purpose)] = entry
+            state.keys[entry.keyID] = (entry.key, entry.fetchedAt)
+        }
     }
 }
 

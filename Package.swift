@@ -103,7 +103,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MeetCoreTests",
-            dependencies: ["MeetCore"],
+            dependencies: ["MeetCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -62,15 +62,18 @@ public struct PasswordPolicy: Sendable {
         return Set(scalars).count <= 2
     }
 
-    /// A password that walks up or down by one code point all the way ("abcdefghijklmno"), digits wrapping 9 to 0.
+    /// A password that walks up or down by one code point all the way ("abcdefghijklmno"), digits wrapping
+    /// around in either direction ("1234567890123", "9876543210987").
     static func isSequential(_ scalars: [Unicode.Scalar]) -> Bool {
         guard scalars.count >= 3 else { return false }
         let steps = zip(scalars.dropFirst(), scalars).map { Int($0.value) - Int($1.value) }
-        let digitsWrap = zip(scalars.dropFirst(), scalars).allSatisfy { next, previous in
-            guard let n = Int(String(next)), let p = Int(String(previous)) else { return false }
-            return (p + 1) % 10 == n
+        let digitSteps = zip(scalars.dropFirst(), scalars).map { next, previous -> Int? in
+            guard let n = Int(String(next)), let p = Int(String(previous)) else { return nil }
+            return (n - p + 10) % 10
         }
-        return steps.allSatisfy { $0 == 1 } || steps.allSatisfy { $0 == -1 } || digitsWrap
+        let digitsWrapUp = digitSteps.allSatisfy { $0 == 1 }
+        let digitsWrapDown = digitSteps.allSatisfy { $0 == 9 }
+        return steps.allSatisfy { $0 == 1 } || steps.allSatisfy { $0 == -1 } || digitsWrapUp || digitsWrapDown
     }
 
     /// Splits context such as "Ada Lovelace" or "ada.lovelace@example.com" into comparable lowercase tokens.

@@ -56,11 +56,18 @@ func buildApplicationAndAnnouncement(
     logger: Logger,
     announce: @escaping @Sendable (StartupAnnouncement) -> Void
 ) async throws -> (application: some ApplicationProtocol, announcement: StartupAnnouncement) {
-    let identity = try TLSIdentity.load(configuration: configuration, logger: logger)
-    let tlsConfiguration = identity.serverConfiguration()
     let webPages = try WebPagesController(webRoot: configuration.webRoot)
+    // The key ring is checked before anything is generated, so a bad key leaves nothing behind.
     let deployment = try await Deployment.open(configuration: configuration, logger: logger)
     let store = deployment.store
+    let identity: TLSIdentity
+    do {
+        identity = try TLSIdentity.load(configuration: configuration, logger: logger)
+    } catch {
+        await deployment.close()
+        throw error
+    }
+    let tlsConfiguration = identity.serverConfiguration()
 
     let setup = OwnerSetupService(
         repository: FluentOwnerSetupRepository(store: store),
@@ -98,10 +105,7 @@ func buildApplicationAndAnnouncement(
     webPages.addRoutes(to: router)
 
     // Shut down in reverse order: the listener drains first, the database closes last.
-    var services: [any Service] = [
-        StoreLifecycleService(store: store),
-        KeyMaintenanceService(deployment: deployment, interval: configuration.keyMaintenanceInterval),
-    ]
+    var services: [any Service] = [DeploymentService(deployment: deployment, interval: configuration.keyMaintenanceInterval)]
     if let redirectPort = configuration.httpRedirectPort {
         services.append(HTTPSRedirect.application(configuration: configuration, port: redirectPort, logger: logger))
     }
@@ -134,15 +138,5 @@ extension Store {
             throw StoreError("cannot open and migrate the database (\(backend)): \(String(reflecting: error))")
         }
         return store
-    }
-}
-
-/// Closes the database after the HTTP server has drained.
-struct StoreLifecycleService: Service {
-    let store: Store
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await store.shutdown()
     }
 }

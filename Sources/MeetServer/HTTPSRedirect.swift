@@ -11,7 +11,7 @@ enum HTTPSRedirect {
             configuration.publicURL.absoluteString.hasSuffix("/")
             ? String(configuration.publicURL.absoluteString.dropLast()) : configuration.publicURL.absoluteString
         let router = Router()
-        router.middlewares.add(SecurityHeadersMiddleware())
+        router.middlewares.add(SecurityHeadersMiddleware(overTLS: false))
         router.middlewares.add(RedirectMiddleware(base: base))
         return Application(
             router: router,

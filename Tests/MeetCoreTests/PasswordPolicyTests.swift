@@ -52,7 +52,7 @@ import Testing
         #expect(throws: MeetError.self) { try policy.validate(password, mfaEnforced: false) }
     }
 
-    @Test(arguments: ["abcdefghijklmnop", "1234567890123456", "zyxwvutsrqponmlk"])
+    @Test(arguments: ["abcdefghijklmnop", "1234567890123456", "zyxwvutsrqponmlk", "98765432109876543"])
     func rejectsSequences(password: String) {
         #expect(throws: MeetError.self) { try policy.validate(password, mfaEnforced: false) }
     }

@@ -5,10 +5,16 @@ import Logging
 /// Puts the security headers of SECURITY-REQUIREMENTS.md on every response, errors included, and turns
 /// errors that are not HTTP errors into an empty 500 so internals never leak.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var headers: [(HTTPField.Name, String)] {
+    /// False on the plain-HTTP redirect listener: RFC 6797 §7.2 forbids HSTS on responses not sent over TLS.
+    var overTLS = true
+
+    var headers: [(HTTPField.Name, String)] {
+        Self.commonHeaders + (overTLS ? [(.strictTransportSecurity, "max-age=63072000; includeSubDomains")] : [])
+    }
+
+    static var commonHeaders: [(HTTPField.Name, String)] {
         [
             (.contentSecurityPolicy, "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
-            (.strictTransportSecurity, "max-age=63072000; includeSubDomains"),
             (.xContentTypeOptions, "nosniff"),
             (.referrerPolicy, "strict-origin-when-cross-origin"),
             (.crossOriginOpenerPolicy, "same-origin"),
@@ -28,7 +34,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             response = Response(status: .internalServerError)
         }
-        for (name, value) in Self.headers {
+        for (name, value) in headers {
             response.headers[name] = value
         }
         if response.headers[.cacheControl] == nil, !request.uri.path.hasPrefix("/assets/") {

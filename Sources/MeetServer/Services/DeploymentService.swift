@@ -3,9 +3,12 @@ import MeetCrypto
 import MeetStore
 import ServiceLifecycle
 
-/// In the background: rotates data keys that reached their age or encryption limit, and re-encrypts
-/// the data of retiring keys (resuming any re-encryption a restart interrupted).
-struct KeyMaintenanceService: Service {
+/// Owns the deployment's lifetime in the service group. In the background it rotates data keys that
+/// reached their age or encryption limit and re-encrypts the data of retiring keys (resuming any
+/// re-encryption a restart interrupted). When the group shuts down, gracefully or because the server
+/// failed to start, it stops that work first and only then closes the database, so no query is left
+/// running on a closed connection pool.
+struct DeploymentService: Service {
     let deployment: Deployment
     let interval: Duration
 
@@ -18,8 +21,9 @@ struct KeyMaintenanceService: Service {
                 }
             }
         } catch is CancellationError {
-            // Graceful shutdown: a half-done re-encryption resumes at the next start.
+            // Shutdown: a half-done re-encryption resumes at the next start.
         }
+        await deployment.close()
     }
 
     func runOnce() async {

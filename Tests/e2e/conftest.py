@@ -6,12 +6,14 @@ Every test talks to the real `digitalmeet` binary over real sockets. `DigitalMee
 Environment:
   DIGITALMEET_BINARY             the binary under test (default <repo>/.build/debug/digitalmeet)
   DIGITALMEET_TEST_DATABASE_URL  a PostgreSQL URL (trust auth, allowed to CREATE DATABASE); when set, tests
-                                 that take the `backend` fixture also run against PostgreSQL, each on a
-                                 fresh database created with psql.
+                                 that use the `server` or `backend_name` fixture also run against PostgreSQL,
+                                 each on a fresh database created (and dropped) with psql.
 """
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import json
 import os
 import re
@@ -20,6 +22,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -27,10 +30,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
-import urllib3
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("DIGITALMEET_BINARY") or REPO_ROOT / ".build" / "debug" / "digitalmeet")
+# What the tests execute: a private copy of BINARY made at session start (see _binary_snapshot).
+_executable = BINARY
 WEB_ROOT = REPO_ROOT / "Web"
 ARTIFACTS_ROOT = Path(__file__).resolve().parent / "artifacts"
 TEST_DATABASE_URL = os.environ.get("DIGITALMEET_TEST_DATABASE_URL") or None
@@ -51,12 +55,19 @@ OWNER = {
 }
 
 
-
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _die_with_test_process() -> None:
+    """Runs in the child before exec: on Linux the server gets SIGTERM if pytest dies without tearing
+    down (killed by a CI timeout, say), so no server outlives the run."""
+    if sys.platform == "linux":
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def digitalmeet_environment(data_dir: Path, https_port: int, **overrides: str | None) -> dict[str, str]:
@@ -82,10 +93,19 @@ def run_digitalmeet(args: list[str], env: dict[str, str], log_dir: Path, name: s
     log_dir.mkdir(parents=True, exist_ok=True)
     try:
         completed = subprocess.run(
-            [str(BINARY), *args], env=env, cwd=log_dir, capture_output=True, text=True, timeout=timeout
+            [str(_executable), *args],
+            env=env,
+            cwd=log_dir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=_die_with_test_process,
         )
     except subprocess.TimeoutExpired as expired:
-        pytest.fail(f"`digitalmeet {' '.join(args)}` did not exit within {timeout}s (stderr: {expired.stderr!r})")
+        # TimeoutExpired carries bytes even in text mode.
+        stderr = (expired.stderr or b"").decode(errors="replace") if isinstance(expired.stderr, bytes) else expired.stderr
+        (log_dir / f"{name}.stderr.log").write_text(stderr or "")
+        pytest.fail(f"`digitalmeet {' '.join(args)}` did not exit within {timeout}s; stderr:\n{stderr}")
     (log_dir / f"{name}.stdout.log").write_text(completed.stdout)
     (log_dir / f"{name}.stderr.log").write_text(completed.stderr)
     return completed
@@ -125,6 +145,10 @@ class PostgresBackend:
         self.url = urlunsplit((parts.scheme, parts.netloc, f"/{self.database}", parts.query, ""))
         self._psql(self.admin_url, f'CREATE DATABASE "{self.database}"')
 
+    def admin(self, sql: str) -> str:
+        """Runs SQL on the server's maintenance connection (not the test database)."""
+        return self._psql(self.admin_url, sql)
+
     @staticmethod
     def _psql(url: str, sql: str) -> str:
         result = subprocess.run(
@@ -157,7 +181,6 @@ class DigitalMeetServer:
         self.env_overrides = env_overrides
         self.process: subprocess.Popen | None = None
         self.runs = 0
-        self.exit_codes: list[int] = []
         # A plain session for the API; certificate checking has its own tests. trust_env is off because
         # requests lets REQUESTS_CA_BUNDLE override a session's verify=False, and proxies must not apply.
         self.http = requests.Session()
@@ -232,7 +255,12 @@ class DigitalMeetServer:
         )
         with open(self.stdout_path, "wb") as stdout, open(self.stderr_path, "wb") as stderr:
             self.process = subprocess.Popen(
-                [str(BINARY), "serve"], env=env, cwd=self.log_dir, stdout=stdout, stderr=stderr
+                [str(_executable), "serve"],
+                env=env,
+                cwd=self.log_dir,
+                stdout=stdout,
+                stderr=stderr,
+                preexec_fn=_die_with_test_process,
             )
         self._wait_until_ready()
         return self
@@ -242,7 +270,6 @@ class DigitalMeetServer:
         while True:
             code = self.process.poll()
             if code is not None:
-                self.exit_codes.append(code)
                 raise AssertionError(f"digitalmeet exited with {code} during start-up; stderr:\n{self.stderr[-4000:]}")
             try:
                 if self.http.get(self.url("/readyz"), timeout=2).status_code == 200:
@@ -261,6 +288,7 @@ class DigitalMeetServer:
     def stop(self, sig: int = signal.SIGTERM, expect_exit: int | None = 0) -> int:
         """Signals the server and waits for it to exit; by default asserts a clean (0) exit."""
         assert self.process is not None, "never started"
+        self._close_client_connections()
         if self.process.poll() is None:
             self.process.send_signal(sig)
             try:
@@ -270,11 +298,17 @@ class DigitalMeetServer:
                 self.process.wait()
                 raise AssertionError(f"digitalmeet did not exit within {STOP_TIMEOUT}s of signal {sig}")
         code = self.process.returncode
-        self.exit_codes.append(code)
         self.process = None
         if expect_exit is not None:
             assert code == expect_exit, f"digitalmeet exited with {code}, expected {expect_exit}; stderr:\n{self.stderr[-4000:]}"
         return code
+
+    def _close_client_connections(self) -> None:
+        # The server waits up to ~5 s for an idle TLS connection's close_notify when it shuts down; closing
+        # ours first keeps stops fast. A probe that failed during start-up can leave its socket in a
+        # reference cycle, which only the garbage collector closes.
+        self.http.close()
+        gc.collect()
 
     def restart(self) -> "DigitalMeetServer":
         self.stop()
@@ -335,9 +369,23 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _binary_exists():
+def _binary_snapshot(tmp_path_factory):
+    """Runs a private copy of the binary: a rebuild in the same tree rewrites the file in place, which
+    would otherwise fail starts with "Text file busy" or swap the server under test mid-run."""
+    global _executable
     if not BINARY.is_file():
         pytest.exit(f"digitalmeet binary not found at {BINARY}; build it or set DIGITALMEET_BINARY", returncode=2)
+    copy = tmp_path_factory.mktemp("binary") / "digitalmeet"
+    for _ in range(30):
+        shutil.copy2(BINARY, copy)
+        # A copy taken while the linker was writing would not run; wait for a complete one.
+        check = subprocess.run([str(copy), "--help"], capture_output=True, timeout=60)
+        if check.returncode == 0:
+            break
+        time.sleep(2)
+    else:
+        pytest.exit(f"{BINARY} does not run (`--help` failed): {check.stderr.decode(errors='replace')}", returncode=2)
+    _executable = copy
 
 
 @pytest.fixture
@@ -347,7 +395,7 @@ def artifacts_dir(request) -> Path:
 
 
 @pytest.fixture
-def make_backend(tmp_path):
+def make_backend():
     created = []
 
     def make(name: str, data_dir: Path):

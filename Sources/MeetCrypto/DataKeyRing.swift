@@ -68,7 +68,7 @@ public final class DataKeyRing: Sendable {
         try await seal(Array(text.utf8), scope: scope, binding: binding)
     }
 
-    /// Decrypts a ciphertext made by `seal`; throws `EnvelopeError` for anything altered, moved, or under a
+    /// Decrypts a ciphertext made by `seal`; throws `EncryptionError` for anything altered, moved, or under a
     /// key that is gone (retired or destroyed).
     public func open(_ envelope: [UInt8], binding: Envelope.Binding) async throws -> [UInt8] {
         let key = try await decryptionKey(id: try Envelope.keyID(of: envelope))
@@ -78,7 +78,7 @@ public final class DataKeyRing: Sendable {
     public func openString(_ envelope: [UInt8], binding: Envelope.Binding) async throws -> String {
         let bytes = try await open(envelope, binding: binding)
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw EnvelopeError(.authenticationFailed, "decrypted field is not UTF-8")
+            throw EncryptionError(.authenticationFailed, "decrypted field is not UTF-8")
         }
         return text
     }
@@ -232,9 +232,9 @@ public final class DataKeyRing: Sendable {
 
     func decryptionKey(id: UInt32) async throws -> SymmetricKey {
         if let key = cache.key(id: id, now: now(), lifetime: policy.cacheLifetime) { return key }
-        guard let record = try await repository.key(id: id) else { throw EnvelopeError(.unknownKey, "data key \(id) does not exist") }
+        guard let record = try await repository.key(id: id) else { throw EncryptionError(.unknownKey, "data key \(id) does not exist") }
         guard !record.wrappedKey.isEmpty, record.state == .active || record.state == .retiring else {
-            throw EnvelopeError(.unknownKey, "data key \(id) is \(record.state.rawValue); the data it protected cannot be read")
+            throw EncryptionError(.unknownKey, "data key \(id) is \(record.state.rawValue); the data it protected cannot be read")
         }
         let key = try unwrap(record, ring: masterKeys.ringHolding(version: record.kekVersion))
         cache.store(key: key, id: id, now: now())
@@ -269,19 +269,19 @@ public final class DataKeyRing: Sendable {
 
     func wrap(_ key: SymmetricKey, for record: DataKeyRecord, kek: SymmetricKey) throws -> [UInt8] {
         let box = try AES.GCM.seal(key.withUnsafeBytes { Array($0) }, using: kek, authenticating: Self.wrappingContext(record))
-        guard let combined = box.combined else { throw EnvelopeError(.authenticationFailed, "key wrapping failed") }
+        guard let combined = box.combined else { throw EncryptionError(.authenticationFailed, "key wrapping failed") }
         return Array(combined)
     }
 
     func unwrap(_ record: DataKeyRecord, ring: MasterKeyRing) throws -> SymmetricKey {
         guard let kek = ring.keys[record.kekVersion] else {
-            throw EnvelopeError(.unknownKey, "master key version \(record.kekVersion) is not in the key ring")
+            throw EncryptionError(.unknownKey, "master key version \(record.kekVersion) is not in the key ring")
         }
         do {
             let box = try AES.GCM.SealedBox(combined: record.wrappedKey)
             return SymmetricKey(data: try AES.GCM.open(box, using: kek, authenticating: Self.wrappingContext(record)))
         } catch {
-            throw EnvelopeError(.authenticationFailed, "data key \(record.keyID) failed to unwrap (tampered, or a different master key)")
+            throw EncryptionError(.authenticationFailed, "data key \(record.keyID) failed to unwrap (tampered, or a different master key)")
         }
     }
 

@@ -46,9 +46,9 @@ public enum Envelope {
 
     /// The key id named by a ciphertext, read before choosing the key to open it with.
     public static func keyID(of envelope: [UInt8]) throws -> UInt32 {
-        guard envelope.count >= headerCount + tagCount else { throw EnvelopeError(.truncated, "ciphertext is too short") }
+        guard envelope.count >= headerCount + tagCount else { throw EncryptionError(.truncated, "ciphertext is too short") }
         guard envelope[0] == formatVersion else {
-            throw EnvelopeError(.unsupportedVersion, "ciphertext format \(envelope[0]) is not supported")
+            throw EncryptionError(.unsupportedVersion, "ciphertext format \(envelope[0]) is not supported")
         }
         return envelope[1..<5].reduce(0) { $0 << 8 | UInt32($1) }
     }
@@ -56,7 +56,7 @@ public enum Envelope {
     /// Decrypts, checking integrity and the binding; `keyForID` returns nil for a key the ring does not hold.
     public static func open(_ envelope: [UInt8], binding: Binding, keyForID: (UInt32) -> SymmetricKey?) throws -> [UInt8] {
         let keyID = try keyID(of: envelope)
-        guard let key = keyForID(keyID) else { throw EnvelopeError(.unknownKey, "key \(keyID) is not available") }
+        guard let key = keyForID(keyID) else { throw EncryptionError(.unknownKey, "key \(keyID) is not available") }
         do {
             let nonce = try AES.GCM.Nonce(data: envelope[5..<headerCount])
             let box = try AES.GCM.SealedBox(
@@ -67,27 +67,7 @@ public enum Envelope {
             let header = envelope[0..<headerCount]
             return Array(try AES.GCM.open(box, using: key, authenticating: binding.associatedData(header: header)))
         } catch {
-            throw EnvelopeError(.authenticationFailed, "ciphertext failed authentication (tampered, moved or wrong key)")
+            throw EncryptionError(.authenticationFailed, "ciphertext failed authentication (tampered, moved or wrong key)")
         }
     }
-}
-
-/// Why a ciphertext could not be opened.
-public struct EnvelopeError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case truncated
-        case unsupportedVersion
-        case unknownKey
-        case authenticationFailed
-    }
-
-    public let code: Code
-    public let reason: String
-
-    public init(_ code: Code, _ reason: String) {
-        self.code = code
-        self.reason = reason
-    }
-
-    public var description: String { reason }
 }

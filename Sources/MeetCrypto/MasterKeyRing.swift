@@ -15,10 +15,10 @@ public struct MasterKeyRing: Sendable {
     public let current: SymmetricKey
 
     public init(keys: [UInt32: SymmetricKey]) throws {
-        guard !keys.isEmpty else { throw KeyFileError(.malformed, "the key ring holds no key") }
-        guard keys.values.allSatisfy({ $0.bitCount == 256 }) else { throw KeyFileError(.malformed, "every key must be 256 bits") }
+        guard !keys.isEmpty else { throw EncryptionError(.malformed, "the key ring holds no key") }
+        guard keys.values.allSatisfy({ $0.bitCount == 256 }) else { throw EncryptionError(.malformed, "every key must be 256 bits") }
         guard let (version, key) = keys.max(by: { $0.key < $1.key }) else {
-            throw KeyFileError(.malformed, "the key ring holds no key")
+            throw EncryptionError(.malformed, "the key ring holds no key")
         }
         self.keys = keys
         self.currentVersion = version
@@ -56,9 +56,9 @@ public struct MasterKeyRing: Sendable {
         for (index, line) in lines.enumerated() where !line.isEmpty && !line.hasPrefix("#") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count == 3, fields[0] == "kek", let version = UInt32(fields[1]), version > 0 else {
-                throw KeyFileError(.malformed, "line \(index + 1) is not `kek <version> <base64 key>`")
+                throw EncryptionError(.malformed, "line \(index + 1) is not `kek <version> <base64 key>`")
             }
-            guard keys[version] == nil else { throw KeyFileError(.malformed, "line \(index + 1) repeats version \(version)") }
+            guard keys[version] == nil else { throw EncryptionError(.malformed, "line \(index + 1) repeats version \(version)") }
             keys[version] = try decodeKey(String(fields[2]), line: index + 1)
         }
         return try MasterKeyRing(keys: keys)
@@ -66,7 +66,7 @@ public struct MasterKeyRing: Sendable {
 
     private static func decodeKey(_ text: String, line: Int) throws -> SymmetricKey {
         guard let data = Data(base64Encoded: text), data.count == 32 else {
-            throw KeyFileError(.malformed, "line \(line) does not hold a base64 256-bit key")
+            throw EncryptionError(.malformed, "line \(line) does not hold a base64 256-bit key")
         }
         return SymmetricKey(data: data)
     }
@@ -87,17 +87,17 @@ public struct MasterKeyRing: Sendable {
     public static func load(path: String) throws -> MasterKeyRing {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw KeyFileError(.unreadable, "cannot read key file \(path): \(String(cString: strerror(errno)))")
+            throw EncryptionError(.unreadable, "cannot read key file \(path): \(String(cString: strerror(errno)))")
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
-            throw KeyFileError(
+            throw EncryptionError(
                 .insecurePermissions,
                 "key file \(path) has mode \(String(mode, radix: 8)); it must be readable by its owner only (chmod 600 \(path))"
             )
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw KeyFileError(.unreadable, "cannot read key file \(path)")
+            throw EncryptionError(.unreadable, "cannot read key file \(path)")
         }
         return try parse(text)
     }
@@ -111,23 +111,4 @@ public struct MasterKeyRing: Sendable {
             outputByteCount: 32
         )
     }
-}
-
-/// Why a key file was refused.
-public struct KeyFileError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case unreadable
-        case malformed
-        case insecurePermissions
-    }
-
-    public let code: Code
-    public let reason: String
-
-    public init(_ code: Code, _ reason: String) {
-        self.code = code
-        self.reason = reason
-    }
-
-    public var description: String { reason }
 }

@@ -19,12 +19,14 @@ public enum StreamEnvelope {
     }
 
     static func parseHeader(_ bytes: [UInt8]) throws -> (keyID: UInt32, chunkSize: Int, noncePrefix: [UInt8]) {
-        guard bytes.count >= headerCount else { throw EnvelopeError(.truncated, "file is shorter than its header") }
-        guard Array(bytes[0..<4]) == magic else { throw EnvelopeError(.unsupportedVersion, "not a DigitalMeet encrypted file") }
-        guard bytes[4] == version else { throw EnvelopeError(.unsupportedVersion, "encrypted file format \(bytes[4]) is not supported") }
+        guard bytes.count >= headerCount else { throw EncryptionError(.truncated, "file is shorter than its header") }
+        guard Array(bytes[0..<4]) == magic else { throw EncryptionError(.unsupportedVersion, "not a DigitalMeet encrypted file") }
+        guard bytes[4] == version else { throw EncryptionError(.unsupportedVersion, "encrypted file format \(bytes[4]) is not supported") }
         let keyID = bytes[5..<9].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         let chunkSize = Int(bytes[9..<13].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-        guard (1...(16 * 1024 * 1024)).contains(chunkSize) else { throw EnvelopeError(.authenticationFailed, "implausible chunk size \(chunkSize)") }
+        guard (1...(16 * 1024 * 1024)).contains(chunkSize) else {
+            throw EncryptionError(.authenticationFailed, "implausible chunk size \(chunkSize)")
+        }
         return (keyID, chunkSize, Array(bytes[13..<21]))
     }
 
@@ -90,7 +92,7 @@ public enum StreamEnvelope {
         }
 
         mutating func sealChunk(_ plaintext: [UInt8], final: Bool) throws -> [UInt8] {
-            guard index < UInt32.max else { throw EnvelopeError(.truncated, "file too large for one stream") }
+            guard index < UInt32.max else { throw EncryptionError(.truncated, "file too large for one stream") }
             let box = try AES.GCM.seal(
                 plaintext,
                 using: key,
@@ -135,7 +137,7 @@ public enum StreamEnvelope {
 
         /// Opens the last chunk; throws if the stream was cut short.
         public mutating func finish() throws -> [UInt8] {
-            guard buffer.count >= StreamEnvelope.tagCount else { throw EnvelopeError(.truncated, "encrypted file is truncated") }
+            guard buffer.count >= StreamEnvelope.tagCount else { throw EncryptionError(.truncated, "encrypted file is truncated") }
             let output = try openChunk(buffer, final: true)
             buffer = []
             return output
@@ -156,7 +158,7 @@ public enum StreamEnvelope {
                 index += 1
                 return Array(plaintext)
             } catch {
-                throw EnvelopeError(
+                throw EncryptionError(
                     .authenticationFailed,
                     "chunk \(index) of the encrypted file failed authentication (altered, reordered or truncated)"
                 )

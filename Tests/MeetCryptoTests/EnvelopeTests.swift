@@ -11,11 +11,11 @@ import Testing
         try Envelope.open(envelope, binding: binding ?? self.binding) { $0 == 7 ? key : nil }
     }
 
-    func code(of body: () throws -> Void) -> EnvelopeError.Code? {
+    func code(of body: () throws -> Void) -> EncryptionError.Code? {
         do {
             try body()
             return nil
-        } catch let error as EnvelopeError {
+        } catch let error as EncryptionError {
             return error.code
         } catch {
             return nil

@@ -39,7 +39,7 @@ import Testing
         "key 1 \(keyA)\nkek 2 \(keyB)",
     ])
     func rejectsMalformedRings(text: String) {
-        #expect(throws: KeyFileError.self) { try MasterKeyRing.parse(text) }
+        #expect(throws: EncryptionError.self) { try MasterKeyRing.parse(text) }
     }
 
     @Test func refusesKeyFilesOthersCanRead() throws {
@@ -52,7 +52,7 @@ import Testing
             do {
                 _ = try MasterKeyRing.load(path: path)
                 Issue.record("accepted mode \(String(mode, radix: 8))")
-            } catch let error as KeyFileError {
+            } catch let error as EncryptionError {
                 #expect(error.code == .insecurePermissions)
                 #expect(error.reason.contains("chmod 600"))
             }

@@ -66,13 +66,13 @@ import Testing
         cases.append(("trailing garbage", sealed + [1, 2, 3]))
 
         for (name, altered) in cases {
-            #expect(throws: EnvelopeError.self, "\(name)") { _ = try open(altered) }
+            #expect(throws: EncryptionError.self, "\(name)") { _ = try open(altered) }
         }
     }
 
     @Test func aFileMovedToAnotherRecordDoesNotOpen() throws {
         let sealed = try seal(Array(repeating: 7, count: 250))
-        #expect(throws: EnvelopeError.self) { _ = try open(sealed, binding: .init(table: "recordings", column: "file", rowID: "r2")) }
+        #expect(throws: EncryptionError.self) { _ = try open(sealed, binding: .init(table: "recordings", column: "file", rowID: "r2")) }
     }
 
     @Test func twoFilesNeverShareNonces() throws {
@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func rejectsForeignHeaders() {
-        #expect(throws: EnvelopeError.self) { _ = try StreamEnvelope.keyID(ofHeader: Array("not a DigitalMeet file at all".utf8)) }
-        #expect(throws: EnvelopeError.self) { _ = try StreamEnvelope.keyID(ofHeader: [0x44, 0x4D]) }
+        #expect(throws: EncryptionError.self) { _ = try StreamEnvelope.keyID(ofHeader: Array("not a DigitalMeet file at all".utf8)) }
+        #expect(throws: EncryptionError.self) { _ = try StreamEnvelope.keyID(ofHeader: [0x44, 0x4D]) }
     }
 }

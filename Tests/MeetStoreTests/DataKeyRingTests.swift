@@ -77,10 +77,10 @@ import Testing
             keys[1].wrappedKey = a
             try await keys[0].save(on: store.database)
             try await keys[1].save(on: store.database)
-            await #expect(throws: EnvelopeError.self) {
+            await #expect(throws: EncryptionError.self) {
                 _ = try await store.keyRing(master).open(first, binding: .init(table: "t", column: "c", rowID: "1"))
             }
-            await #expect(throws: EnvelopeError.self) {
+            await #expect(throws: EncryptionError.self) {
                 _ = try await store.keyRing(MasterKeys(.generate())).open(first, binding: .init(table: "t", column: "c", rowID: "1"))
             }
         }

@@ -29,7 +29,7 @@ import Testing
             // The ciphertext left behind (copied before deletion, as a backup or free page would keep it) is unreadable,
             // for this process and for a fresh one.
             for reader in [ring, store.keyRing(master)] {
-                await #expect(throws: EnvelopeError.self) {
+                await #expect(throws: EncryptionError.self) {
                     _ = try await reader.open(leftover, binding: EncryptedColumn.userEmail.binding(rowID: adaRow))
                 }
             }

@@ -62,7 +62,7 @@ import Testing
                 )
             }
             // A copy of a ciphertext taken before the rotation is now unreadable.
-            await #expect(throws: EnvelopeError.self) {
+            await #expect(throws: EncryptionError.self) {
                 _ = try await store.keyRing(master).open(oldCiphertext, binding: EncryptedColumn.userEmail.binding(rowID: users[0].0))
             }
             #expect(try await ReencryptionProgressModel.query(on: store.database).count() == 0)

@@ -54,7 +54,7 @@ struct SetupController<Repository: OwnerSetupRepository> {
                         "This setup link is not valid: it was already used, has expired, or a newer one replaced it. Restart the server to get a new link."
                 )
             case .alreadySetUp:
-                throw APIError(.conflict, code: "already_set_up", message: "DigitalMeet is already set up; sign in with the owner account.")
+                throw APIError(.conflict, code: "already_set_up", message: "DigitalMeet is already set up; this link can no longer be used.")
             }
         }
     }

@@ -14,7 +14,7 @@ enum KeyRingSource {
         if let text = configuration.masterKey {
             do {
                 return try MasterKeyRing.parse(text)
-            } catch let error as KeyFileError {
+            } catch let error as EncryptionError {
                 throw ConfigurationError("DIGITALMEET_MASTER_KEY is not a valid key ring: \(error.reason)")
             }
         }
@@ -22,7 +22,7 @@ enum KeyRingSource {
         if FileManager.default.fileExists(atPath: path) {
             do {
                 return try MasterKeyRing.load(path: path)
-            } catch let error as KeyFileError {
+            } catch let error as EncryptionError {
                 throw ConfigurationError(error.reason)
             }
         }

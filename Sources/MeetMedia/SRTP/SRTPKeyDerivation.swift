@@ -1,0 +1,48 @@
+import Crypto
+import CryptoExtras
+
+/// Session keys derived from a DTLS-SRTP master key and salt with the AES-CM PRF (RFC 3711 §4.3,
+/// key derivation rate 0; RFC 7714 §11 uses the same PRF for GCM).
+struct SRTPSessionKeys: Sendable {
+    let encryption: SymmetricKey
+    /// HMAC-SHA1 key (AES-CM profile only).
+    let authentication: SymmetricKey?
+    let salt: [UInt8]
+
+    enum Label: UInt8 {
+        case rtpEncryption = 0
+        case rtpAuthentication = 1
+        case rtpSalt = 2
+        case rtcpEncryption = 3
+        case rtcpAuthentication = 4
+        case rtcpSalt = 5
+    }
+
+    init(profile: SRTPProfile, masterKey: [UInt8], masterSalt: [UInt8], rtcp: Bool) throws {
+        guard masterKey.count == profile.masterKeyLength, masterSalt.count == profile.masterSaltLength else {
+            throw MediaError(.invalidKey, "SRTP master key or salt has the wrong length for \(profile.rawValue)")
+        }
+        let master = SymmetricKey(data: masterKey)
+        encryption = SymmetricKey(
+            data: try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpEncryption : .rtpEncryption, length: 16)
+        )
+        switch profile {
+        case .aes128CMHMACSHA180:
+            authentication = SymmetricKey(
+                data: try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpAuthentication : .rtpAuthentication, length: 20)
+            )
+        case .aeadAES128GCM:
+            authentication = nil
+        }
+        salt = try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpSalt : .rtpSalt, length: profile.masterSaltLength)
+    }
+
+    /// AES-CM keystream with IV = (master salt ⊕ (label ≪ 48)) ∥ 0x0000: the salt is treated as 112 bits,
+    /// a 96-bit GCM salt being padded on the right with zeros.
+    static func derive(master: SymmetricKey, salt: [UInt8], label: Label, length: Int) throws -> [UInt8] {
+        var iv = salt + [UInt8](repeating: 0, count: 16 - salt.count)
+        iv[7] ^= label.rawValue
+        let keystream = try AES._CTR.encrypt([UInt8](repeating: 0, count: length), using: master, nonce: try AES._CTR.Nonce(nonceBytes: iv))
+        return Array(keystream)
+    }
+}

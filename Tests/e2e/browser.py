@@ -1,0 +1,85 @@
+"""Headless Chromium for the end-to-end tests: Debian's chromium and chromedriver, no downloads.
+
+`Browser` collects the console (errors there fail the journey, and Chromium reports CSP violations
+there) and CSP violation events, and saves screenshots as test artefacts.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+# Records CSP violations from the first moment of every page; runs through DevTools, so the page's CSP
+# (which forbids inline script) does not apply to it.
+_RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (event) => {
+  window.__cspViolations.push(event.violatedDirective + ' ' + event.blockedURI);
+});
+"""
+
+
+class Browser:
+    def __init__(self, artifacts: Path, width: int = 1280, height: int = 720):
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for flag in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            # The test server's certificate is self-signed; TLS itself is tested elsewhere.
+            "--ignore-certificate-errors",
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--window-size={width},{height}",
+        ):
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+        self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _RECORD_CSP_VIOLATIONS})
+        self.artifacts = artifacts
+        self.console: list[dict] = []
+
+    def open(self, url: str) -> None:
+        self.driver.get(url)
+
+    def find(self, css: str):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def wait_for(self, condition, timeout: float = 15):
+        return WebDriverWait(self.driver, timeout).until(lambda driver: condition())
+
+    def screenshot(self, name: str, width: int | None = None, height: int | None = None) -> Path:
+        if width and height:
+            self.driver.set_window_size(width, height)
+        path = self.artifacts / f"{name}.png"
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def drain_console(self) -> list[dict]:
+        self.console += self.driver.get_log("browser")
+        return self.console
+
+    def problems(self, expected_api_statuses: tuple[int, ...] = ()) -> list[str]:
+        """Console errors and CSP violations seen so far. Chromium logs every non-2xx fetch as an error;
+        `expected_api_statuses` drops those for /api/ calls whose refusal the test itself provoked."""
+        expected = tuple(f"status of {status} " for status in expected_api_statuses)
+        errors = [
+            entry["message"]
+            for entry in self.drain_console()
+            if entry["level"] == "SEVERE" and not ("/api/v1/" in entry["message"] and any(text in entry["message"] for text in expected))
+        ]
+        violations = self.driver.execute_script("return window.__cspViolations || []")
+        return errors + [f"CSP violation: {violation}" for violation in violations]
+
+    def close(self) -> None:
+        self.driver.quit()

@@ -32,6 +32,11 @@ public struct MediaError: Error, Hashable, Sendable, CustomStringConvertible {
         case invalidKey
         /// A packet index already received or too old for the replay window.
         case replayed
+        /// An RTP or RTCP padding count of zero or larger than what it pads, or RTCP padding on a
+        /// packet that is not the last of its compound.
+        case badPadding
+        /// An RTP or RTCP version field that is not 2.
+        case badVersion
     }
 
     public let code: Code

@@ -1,4 +1,6 @@
 /// The fixed part of an RTP header (RFC 3550 §5.1) and where the payload starts, read without copying.
+/// Only what SRTP needs, and it does not look at padding (encrypted under SRTP); ``RTPPacket`` is
+/// the full view of a plain RTP packet.
 public struct RTPHeader: Sendable, Equatable {
     public var marker: Bool
     public var payloadType: UInt8

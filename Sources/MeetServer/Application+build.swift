@@ -118,7 +118,8 @@ func buildApplicationAndAnnouncement(
     )
     let application = Application(
         router: router,
-        server: try .tls(.http1(), tlsConfiguration: tlsConfiguration),
+        // Connections idle for a minute are closed, so slow or abandoned clients cannot hold sockets open.
+        server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(60))), tlsConfiguration: tlsConfiguration),
         configuration: .init(address: .hostname(configuration.httpsHost, port: configuration.httpsPort), serverName: nil),
         services: services,
         onServerRunning: { _ in announce(announcement) },

@@ -15,6 +15,7 @@ enum HTTPSRedirect {
         router.middlewares.add(RedirectMiddleware(base: base))
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(10))),
             configuration: .init(address: .hostname(configuration.httpsHost, port: port), serverName: nil),
             logger: logger
         )

@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.32.0"),
     ],
     targets: [
         .target(
@@ -91,6 +92,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Shared by the test targets: the SQLite and PostgreSQL databases tests run against.
+        .target(
+            name: "MeetTestSupport",
+            dependencies: ["MeetStore", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "digitalmeet",
             dependencies: [
@@ -117,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MeetStoreTests",
-            dependencies: ["MeetStore"],
+            dependencies: ["MeetStore", "MeetTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -134,6 +141,7 @@ let package = Package(
             name: "MeetServerTests",
             dependencies: [
                 "MeetServer",
+                "MeetTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -13,6 +13,17 @@ public struct MeetError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let expired = Code("expired")
         public static let unauthorized = Code("unauthorized")
         public static let busy = Code("busy")
+        /// Sign-in refused: unknown account, wrong password or locked — deliberately indistinguishable.
+        public static let invalidCredentials = Code("invalid_credentials")
+        /// Too many attempts from this client; try again later.
+        public static let throttled = Code("too_many_attempts")
+        public static let forbidden = Code("forbidden")
+        /// The action needs a fresh password and second factor (step-up) within the last five minutes.
+        public static let stepUpRequired = Code("step_up_required")
+        /// The action needs two-step verification set up on the account first.
+        public static let mfaRequired = Code("mfa_required")
+        public static let emailNotVerified = Code("email_not_verified")
+        public static let signupDisabled = Code("signup_disabled")
     }
 
     public let code: Code

@@ -9,12 +9,15 @@ struct APIError: HTTPResponseError {
     let code: String
     let message: String
     let field: String?
+    /// Seconds a throttled client should wait (`Retry-After`).
+    var retryAfter: Int?
 
-    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
+    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.retryAfter = retryAfter
     }
 
     init(_ error: MeetError) {
@@ -22,7 +25,9 @@ struct APIError: HTTPResponseError {
             switch error.code {
             case .notFound: .notFound
             case .conflict: .conflict
-            case .unauthorized: .unauthorized
+            case .unauthorized, .invalidCredentials: .unauthorized
+            case .throttled: .tooManyRequests
+            case .forbidden, .stepUpRequired, .mfaRequired, .emailNotVerified, .signupDisabled: .forbidden
             case .busy: .serviceUnavailable
             case .expired: .gone
             default: .badRequest
@@ -34,6 +39,7 @@ struct APIError: HTTPResponseError {
         let data = try JSONEncoder().encode(APIErrorBody(error: .init(code: code, message: message, field: field)))
         var response = Response(status: status, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         response.headers[.contentType] = "application/json; charset=utf-8"
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
 }

@@ -6,10 +6,13 @@ import NIOCore
 public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The session the request's cookie names, set by `SessionMiddleware` when it is valid.
+    var signedIn: SignedIn?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        signedIn = nil
     }
 
     /// JSON request bodies are small; anything larger is refused before it is buffered.

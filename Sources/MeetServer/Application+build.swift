@@ -54,6 +54,7 @@ public func buildApplication(
 func buildApplicationAndAnnouncement(
     configuration: ServerConfiguration,
     logger: Logger,
+    passwordHashing: PasswordHasher.Parameters = .production,
     announce: @escaping @Sendable (StartupAnnouncement) -> Void
 ) async throws -> (application: some ApplicationProtocol, announcement: StartupAnnouncement) {
     let webPages = try WebPagesController(webRoot: configuration.webRoot)
@@ -69,9 +70,14 @@ func buildApplicationAndAnnouncement(
     }
     let tlsConfiguration = identity.serverConfiguration()
 
+    let hasher = PasswordHasher(
+        parameters: passwordHashing,
+        concurrency: configuration.passwordHashConcurrency,
+        maxWaiting: configuration.passwordHashQueue
+    )
     let setup = OwnerSetupService(
         repository: FluentOwnerSetupRepository(store: store),
-        hasher: PasswordHasher(),
+        hasher: hasher,
         dataKeys: deployment.dataKeys,
         policy: PasswordPolicy(),
         linkLifetime: configuration.setupLinkLifetime,
@@ -85,11 +91,29 @@ func buildApplicationAndAnnouncement(
         throw error
     }
 
+    let accounts: IdentityService
+    do {
+        let host = configuration.publicURL.host ?? "localhost"
+        accounts = try await IdentityService.make(
+            repository: FluentIdentityRepository(store: store),
+            hasher: hasher,
+            dataKeys: deployment.dataKeys,
+            policy: PasswordPolicy(),
+            mail: try FileMailTransport(directory: "\(configuration.dataDirectory)/outbox", from: "DigitalMeet <no-reply@\(host)>"),
+            publicURL: configuration.publicURL,
+            logger: logger
+        )
+    } catch {
+        await deployment.close()
+        throw error
+    }
+
     let router = Router(context: AppRequestContext.self)
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(OriginCheckMiddleware(allowedOrigins: configuration.allowedOrigins))
+    router.middlewares.add(SessionMiddleware(identity: accounts))
     router.middlewares.add(
         FileMiddleware(
             "\(configuration.webRoot)/assets",
@@ -102,6 +126,9 @@ func buildApplicationAndAnnouncement(
     SecurityTxtController(publicURL: configuration.publicURL, contact: configuration.securityContact).addRoutes(to: router)
     MetricsController(registry: MetricsRegistry.shared, token: configuration.metricsToken).addRoutes(to: router)
     SetupController(service: setup).addRoutes(to: router)
+    AuthController(identity: accounts).addRoutes(to: router)
+    AccountController(identity: accounts).addRoutes(to: router)
+    OrganizationIdentityController(identity: accounts).addRoutes(to: router)
     webPages.addRoutes(to: router)
 
     // Shut down in reverse order: the listener drains first, the database closes last.

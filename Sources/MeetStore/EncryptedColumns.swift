@@ -18,13 +18,20 @@ public struct EncryptedColumn: Sendable, Hashable {
 
     public static let userEmail = EncryptedColumn(table: "users", column: "email_ciphertext", boundName: "email")
 
-    public static let all: [EncryptedColumn] = [userEmail]
+    public static let userTOTPSecret = EncryptedColumn(table: "users", column: "totp_secret_ciphertext", boundName: "totp_secret")
+    public static let userPendingTOTP = EncryptedColumn(table: "users", column: "totp_pending_ciphertext", boundName: "totp_pending")
+    public static let sessionDevice = EncryptedColumn(table: "sessions", column: "device_ciphertext", boundName: "device")
+    public static let accountTokenPayload = EncryptedColumn(table: "account_tokens", column: "payload_ciphertext", boundName: "payload")
+    public static let invitationEmail = EncryptedColumn(table: "invitations", column: "email_ciphertext", boundName: "email")
+
+    public static let all: [EncryptedColumn] = [userEmail, userTOTPSecret, userPendingTOTP, sessionDevice, accountTokenPayload, invitationEmail]
 }
 
 extension Store {
     /// One page of (row id, envelope) pairs of a column, in id order, after `afterID`.
     func envelopes(in column: EncryptedColumn, after afterID: UUID?, limit: Int) async throws -> [(id: UUID, envelope: [UInt8])] {
         var query = try sql.select().column("id").column(SQLIdentifier(column.column)).from(column.table)
+            .where(SQLIdentifier(column.column), .isNot, SQLLiteral.null)
         if let afterID { query = query.where("id", .greaterThan, afterID) }
         return try await query.orderBy("id").limit(limit).all().map { row in
             (try row.decode(column: "id", as: UUID.self), Array(try row.decode(column: column.column, as: Data.self)))

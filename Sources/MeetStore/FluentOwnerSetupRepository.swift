@@ -55,6 +55,8 @@ public struct FluentOwnerSetupRepository: OwnerSetupRepository {
             user.emailBlindIndex = Data(owner.emailBlindIndex)
             user.passwordHash = owner.passwordHash
             user.role = OrganizationRole.owner.rawValue
+            user.failedLogins = 0
+            user.emailVerifiedAt = now
             try await user.create(on: database)
             return .created(userID: owner.userID, organizationID: owner.organizationID)
         }

@@ -40,7 +40,9 @@ public final class Store: Sendable {
             ownedGroup = group
             eventLoopGroup = group
             databases = Databases(threadPool: .singleton, on: group)
-            databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
+            // Every query waits for that one connection; under a burst (or a loaded CI machine) the
+            // default 10 s wait is too short to be an error worth showing anyone.
+            databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace), as: .sqlite)
         case .postgres(let url):
             ownedGroup = nil
             eventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -63,7 +65,7 @@ public final class Store: Sendable {
         }
     }
 
-    var sql: any SQLDatabase {
+    public var sql: any SQLDatabase {
         get throws {
             guard let sql = try database as? any SQLDatabase else { throw StoreError("the database is not an SQL database") }
             return sql
@@ -110,6 +112,7 @@ public final class Store: Sendable {
     static let migrations: [any Migration] = [
         CreateFoundationSchema(),
         CreateDataKeys(),
+        CreateIdentitySchema(),
     ]
 
     /// Runs a trivial query; throws if the database cannot be reached.

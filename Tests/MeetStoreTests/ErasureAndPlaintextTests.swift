@@ -2,6 +2,7 @@ import FluentKit
 import Foundation
 import MeetCore
 import MeetCrypto
+import MeetTestSupport
 import SQLKit
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import MeetCore
+import MeetTestSupport
 import Testing
 
 @testable import MeetStore

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MeetCore
 import MeetCrypto
+import MeetTestSupport
 import Testing
 
 @testable import MeetStore

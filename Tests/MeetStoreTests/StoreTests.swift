@@ -1,4 +1,5 @@
 import Foundation
+import MeetTestSupport
 import Testing
 
 @testable import MeetStore
@@ -20,7 +21,7 @@ import Testing
         let first = try Store(backend: .sqlite(path: path), logger: TestDatabase.logger)
         try await first.migrate()
         let repository = FluentOwnerSetupRepository(store: first)
-        try await repository.replaceSetupToken(hash: Array(repeating: 1, count: 32), expiresAt: Date().addingTimeInterval(60))
+        try await repository.replaceSetupToken(hash: Array(repeating: 1, count: 32), expiresAt: Date().addingTimeInterval(3600))
         await first.shutdown()
 
         let second = try Store(backend: .sqlite(path: path), logger: TestDatabase.logger)

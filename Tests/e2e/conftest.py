@@ -127,6 +127,11 @@ class SQLiteBackend:
         with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as connection:
             return connection.execute(sql).fetchone()[0]
 
+    def execute(self, sql: str) -> None:
+        """A write the test needs where no API exists yet; waits for the server's own writes."""
+        with sqlite3.connect(str(self.path), timeout=30) as connection:
+            connection.execute(sql)
+
     def drop(self) -> None:
         pass
 
@@ -163,6 +168,9 @@ class PostgresBackend:
 
     def query_scalar(self, sql: str):
         return int(self._psql(self.url, sql))
+
+    def execute(self, sql: str) -> None:
+        self._psql(self.url, sql)
 
     def drop(self) -> None:
         self._psql(self.admin_url, f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')

@@ -39,7 +39,7 @@ public struct SessionPolicy: Sendable, Equatable {
         min(createdAt.addingTimeInterval(Self.interval(absoluteTimeout)), lastSeen.addingTimeInterval(Self.interval(idleTimeout)))
     }
 
-    static func interval(_ duration: Duration) -> TimeInterval {
+    public static func interval(_ duration: Duration) -> TimeInterval {
         TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18
     }
 }

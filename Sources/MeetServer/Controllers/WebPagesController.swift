@@ -1,13 +1,20 @@
 import Foundation
 import Hummingbird
 
-/// The HTML pages of the web client, read once at start from the web root. Their scripts and styles are
+/// The HTML pages of the web client (and the OpenAPI document), read once at start from the web root. Their scripts and styles are
 /// separate files under `/assets/`, so the strict CSP (no inline script or style) holds.
 struct WebPagesController {
     static let pages: [(route: String, file: String)] = [
+        ("/api/v1/openapi.json", "openapi.json"),
         ("/", "index.html"),
         ("/setup", "setup.html"),
         ("/security-policy", "security-policy.html"),
+        ("/signin", "signin.html"),
+        ("/signup", "signup.html"),
+        ("/account", "account.html"),
+        ("/reset-password", "reset-password.html"),
+        ("/verify-email", "verify-email.html"),
+        ("/invite", "invite.html"),
     ]
 
     let contents: [String: ByteBuffer]
@@ -28,7 +35,7 @@ struct WebPagesController {
         for (route, body) in contents {
             router.get(RouterPath(route)) { _, _ in
                 var response = Response(status: .ok, body: .init(byteBuffer: body))
-                response.headers[.contentType] = "text/html; charset=utf-8"
+                response.headers[.contentType] = route.hasSuffix(".json") ? "application/json" : "text/html; charset=utf-8"
                 return response
             }
         }

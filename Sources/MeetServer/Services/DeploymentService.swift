@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MeetCrypto
 import MeetStore
@@ -5,7 +6,7 @@ import ServiceLifecycle
 
 /// Owns the deployment's lifetime in the service group. In the background it rotates data keys that
 /// reached their age or encryption limit and re-encrypts the data of retiring keys (resuming any
-/// re-encryption a restart interrupted). When the group shuts down, gracefully or because the server
+/// re-encryption a restart interrupted), and removes ended sessions and spent emailed links. When the group shuts down, gracefully or because the server
 /// failed to start, it stops that work first and only then closes the database, so no query is left
 /// running on a closed connection pool.
 struct DeploymentService: Service {
@@ -33,6 +34,8 @@ struct DeploymentService: Service {
                 deployment.logger.notice("Rotated data keys that were due", metadata: ["scopes": "\(rotated.map(\.description))"])
             }
             _ = try await deployment.reencryptRetiringKeys()
+            let purged = try await FluentIdentityRepository(store: deployment.store).purgeExpired(at: Date())
+            if purged > 0 { deployment.logger.info("Removed ended sessions and spent links", metadata: ["rows": "\(purged)"]) }
         } catch is CancellationError {
             return
         } catch {

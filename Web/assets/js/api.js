@@ -1,4 +1,5 @@
 // The one way the web client talks to the server: JSON over fetch, same origin, errors as ApiError.
+// State-changing requests carry the session's CSRF token, which only the session endpoint reveals.
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {
@@ -9,14 +10,29 @@ export class ApiError extends Error {
   }
 }
 
+let csrfToken = null;
+
+/** Remembers the CSRF token of the current session (from /api/v1/auth/session or a sign-in step). */
+export function setCsrfToken(token) {
+  csrfToken = token ?? null;
+}
+
 async function parse(response) {
+  if (response.status === 204) return null;
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const detail = body?.error ?? {};
     throw new ApiError(response.status, detail.code ?? "http_" + response.status,
       detail.message ?? "The server could not complete the request (" + response.status + ").", detail.field);
   }
+  if (body && typeof body.csrfToken === "string") csrfToken = body.csrfToken;
   return body;
+}
+
+function headers(extra) {
+  const result = { Accept: "application/json", ...extra };
+  if (csrfToken) result["X-CSRF-Token"] = csrfToken;
+  return result;
 }
 
 export async function getJSON(path) {
@@ -27,7 +43,18 @@ export async function postJSON(path, payload) {
   return parse(await fetch(path, {
     method: "POST",
     credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify(payload),
+    headers: headers({ "Content-Type": "application/json" }),
+    body: JSON.stringify(payload ?? {}),
   }));
+}
+
+export async function deleteJSON(path) {
+  return parse(await fetch(path, { method: "DELETE", credentials: "same-origin", headers: headers({}) }));
+}
+
+/** The visitor's session; also arms the CSRF token for later requests. */
+export async function loadSession() {
+  const session = await getJSON("/api/v1/auth/session");
+  setCsrfToken(session.csrfToken);
+  return session;
 }

@@ -1,35 +1,34 @@
 import Foundation
 import Logging
+import MeetStore
 import SQLKit
 import Testing
 
-@testable import MeetStore
-
-/// The databases the store tests run against: a fresh SQLite file always, and a fresh database on the
+/// The databases the store and server tests run against: a fresh SQLite file always, and a fresh database on the
 /// throwaway PostgreSQL server that `scripts/test` starts (`DIGITALMEET_TEST_POSTGRES_URL`).
-enum TestDatabase: String, CustomTestStringConvertible, Sendable {
+public enum TestDatabase: String, CustomTestStringConvertible, Sendable {
     case sqlite
     case postgres
 
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 
-    static var postgresURL: String? { ProcessInfo.processInfo.environment["DIGITALMEET_TEST_POSTGRES_URL"] }
+    public static var postgresURL: String? { ProcessInfo.processInfo.environment["DIGITALMEET_TEST_POSTGRES_URL"] }
 
     /// Both kinds where PostgreSQL is available. In CI its absence is a failure, not a skip.
-    static var all: [TestDatabase] {
+    public static var all: [TestDatabase] {
         if postgresURL != nil { return [.sqlite, .postgres] }
         if ProcessInfo.processInfo.environment["CI"] != nil { return [.sqlite, .postgres] }
         return [.sqlite]
     }
 
-    static let logger: Logger = {
+    public static let logger: Logger = {
         var logger = Logger(label: "test.store")
         logger.logLevel = .critical
         return logger
     }()
 
     /// Runs `body` with a migrated store on a database nobody else uses, then removes it.
-    func withStore<T>(_ body: (Store, Store.Backend) async throws -> T) async throws -> T {
+    public func withStore<T>(_ body: (Store, Store.Backend) async throws -> T) async throws -> T {
         let backend: Store.Backend
         let cleanup: () async throws -> Void
         switch self {

@@ -1,0 +1,250 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MeetCore
+import MeetCrypto
+
+/// A signed-in person's own security settings: sessions, password, email, two-step verification.
+struct AccountController {
+    let identity: IdentityService
+
+    struct PasswordChangeRequest: Decodable {
+        let currentPassword: String
+        let code: String?
+        let newPassword: String
+        let endOtherSessions: Bool?
+    }
+
+    struct EmailChangeRequest: Decodable {
+        let newEmail: String
+        let currentPassword: String
+        let code: String?
+    }
+
+    struct FactorsRequest: Decodable {
+        let currentPassword: String
+        let code: String?
+    }
+
+    struct BeginTOTPRequest: Decodable {
+        let currentPassword: String?
+    }
+
+    struct CodeRequest: Decodable {
+        let code: String
+    }
+
+    struct SessionsResponse: ResponseEncodable {
+        let sessions: [IdentityService.SessionSummary]
+    }
+
+    struct EndedResponse: ResponseEncodable {
+        let ended: Int
+    }
+
+    struct MFAStatus: ResponseEncodable {
+        let enabled: Bool
+        let required: Bool
+        let recoveryCodesRemaining: Int
+    }
+
+    struct RecoveryCodesResponse: Encodable {
+        let recoveryCodes: [String]
+        let csrfToken: String?
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        let account = router.group("/api/v1/account")
+        account.get("/sessions") { _, context -> SessionsResponse in
+            let signedIn = try context.requireSignedIn()
+            return SessionsResponse(sessions: try await identity.sessionSummaries(for: signedIn))
+        }
+        account.delete("/sessions/:id") { _, context -> Response in
+            let signedIn = try context.requireSignedIn()
+            guard let id = context.parameters.get("id", as: UUID.self) else {
+                throw APIError(.badRequest, code: "invalid_input", message: "The session id is not valid.")
+            }
+            guard try await identity.endSession(id: id, of: signedIn) else {
+                throw APIError(.notFound, code: "not_found", message: "There is no such session.")
+            }
+            var response = Response(status: .noContent)
+            if id == signedIn.session.id { response.headers.append(HTTPField(name: .setCookie, value: SessionMiddleware.clearedSessionCookie)) }
+            return response
+        }
+        account.post("/sessions/end-others") { _, context -> EndedResponse in
+            let signedIn = try context.requireSignedIn()
+            return EndedResponse(ended: try await identity.endOtherSessions(of: signedIn, includingCurrent: false))
+        }
+        account.post("/sign-out-everywhere") { _, context -> Response in
+            let signedIn = try context.requireSignedIn(allowing: [.active, .enrol])
+            _ = try await identity.endOtherSessions(of: signedIn, includingCurrent: true)
+            var response = Response(status: .noContent)
+            response.headers.append(HTTPField(name: .setCookie, value: SessionMiddleware.clearedSessionCookie))
+            return response
+        }
+        account.post("/password") { request, context -> Response in
+            let signedIn = try context.requireSignedIn()
+            let body = try await request.decodeJSON(as: PasswordChangeRequest.self, context: context)
+            let grant = try await mapped {
+                try await identity.changePassword(
+                    signedIn,
+                    current: body.currentPassword,
+                    code: body.code,
+                    new: body.newPassword,
+                    endOtherSessions: body.endOtherSessions ?? true,
+                    client: request.clientInfo(context: context)
+                )
+            }
+            return try AuthController(identity: identity).stageResponse(grant)
+        }
+        account.post("/email") { request, context -> EditedResponse<AuthController.MessageResponse> in
+            let signedIn = try context.requireSignedIn()
+            let body = try await request.decodeJSON(as: EmailChangeRequest.self, context: context)
+            try await mapped {
+                try await identity.requestEmailChange(
+                    signedIn,
+                    newEmail: body.newEmail,
+                    password: body.currentPassword,
+                    code: body.code,
+                    client: request.clientInfo(context: context)
+                )
+            }
+            return EditedResponse(status: .accepted, response: .init(message: "We have sent a confirmation link to the new address."))
+        }
+        account.get("/mfa") { _, context -> MFAStatus in
+            let signedIn = try context.requireSignedIn(allowing: [.active, .enrol])
+            let organization = try await identity.repository.organizationSecurity(id: signedIn.user.organizationID)
+            return MFAStatus(
+                enabled: signedIn.user.mfaEnabled,
+                required: organization?.requireMFA ?? false,
+                recoveryCodesRemaining: try await identity.remainingRecoveryCodes(userID: signedIn.user.id)
+            )
+        }
+        account.post("/mfa/totp") { request, context -> Response in
+            let signedIn = try context.requireSignedIn(allowing: [.active, .enrol])
+            let body = try await request.decodeJSON(as: BeginTOTPRequest.self, context: context)
+            let enrolment = try await mapped {
+                try await identity.beginTOTP(signedIn, password: body.currentPassword, client: request.clientInfo(context: context))
+            }
+            return try Self.json(enrolment)
+        }
+        account.post("/mfa/totp/confirm") { request, context -> Response in
+            let signedIn = try context.requireSignedIn(allowing: [.active, .enrol])
+            let body = try await request.decodeJSON(as: CodeRequest.self, context: context)
+            let result = try await mapped { try await identity.confirmTOTP(signedIn, code: body.code) }
+            var response = try Self.json(
+                RecoveryCodesResponse(recoveryCodes: result.codes, csrfToken: result.grant.map { CSRFToken.derive(from: $0.token) })
+            )
+            if let grant = result.grant { response.setSession(grant) }
+            return response
+        }
+        account.post("/mfa/disable") { request, context -> Response in
+            let signedIn = try context.requireSignedIn()
+            let body = try await request.decodeJSON(as: FactorsRequest.self, context: context)
+            try await mapped {
+                try await identity.disableTOTP(
+                    signedIn,
+                    password: body.currentPassword,
+                    code: body.code,
+                    client: request.clientInfo(context: context)
+                )
+            }
+            return Response(status: .noContent)
+        }
+        account.post("/mfa/recovery-codes") { request, context -> Response in
+            let signedIn = try context.requireSignedIn()
+            let body = try await request.decodeJSON(as: FactorsRequest.self, context: context)
+            let codes = try await mapped {
+                try await identity.regenerateRecoveryCodes(
+                    signedIn,
+                    password: body.currentPassword,
+                    code: body.code,
+                    client: request.clientInfo(context: context)
+                )
+            }
+            return try Self.json(RecoveryCodesResponse(recoveryCodes: codes, csrfToken: nil))
+        }
+    }
+
+    /// JSON that must not be cached anywhere (secrets shown once).
+    static func json(_ value: some Encodable) throws -> Response {
+        var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value))))
+        response.headers[.contentType] = "application/json; charset=utf-8"
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+}
+
+/// Organisation administration that identity needs now: invitations and unlocking a member.
+struct OrganizationIdentityController {
+    let identity: IdentityService
+
+    struct InviteRequest: Decodable {
+        let email: String
+        let role: OrganizationRole
+    }
+
+    struct InvitationSummary: ResponseEncodable {
+        let id: UUID
+        let email: String
+        let role: OrganizationRole
+        let createdAt: Date
+        let expiresAt: Date
+        let acceptedAt: Date?
+    }
+
+    struct InvitationList: ResponseEncodable {
+        let invitations: [InvitationSummary]
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        let organizations = router.group("/api/v1/organizations/:organizationId")
+        organizations.post("/invitations") { request, context -> EditedResponse<InvitationSummary> in
+            let signedIn = try context.requireSignedIn()
+            let organizationID = try Self.organizationID(context)
+            let body = try await request.decodeJSON(as: InviteRequest.self, context: context)
+            let invitation = try await mapped {
+                try await identity.invite(signedIn, organizationID: organizationID, email: body.email, role: body.role)
+            }
+            return EditedResponse(status: .created, response: try await summary(invitation))
+        }
+        organizations.get("/invitations") { _, context -> InvitationList in
+            let signedIn = try context.requireSignedIn()
+            let organizationID = try Self.organizationID(context)
+            try await mapped { try identity.requireAdmin(signedIn, organizationID: organizationID) }
+            var list: [InvitationSummary] = []
+            for invitation in try await identity.repository.invitations(organizationID: organizationID) { list.append(try await summary(invitation)) }
+            return InvitationList(invitations: list)
+        }
+        organizations.post("/members/:userId/unlock") { _, context -> Response in
+            let signedIn = try context.requireSignedIn()
+            let organizationID = try Self.organizationID(context)
+            guard let userID = context.parameters.get("userId", as: UUID.self) else {
+                throw APIError(.notFound, code: "not_found", message: "There is no such member in this organisation.")
+            }
+            try await mapped { try await identity.unlock(signedIn, organizationID: organizationID, userID: userID) }
+            return Response(status: .noContent)
+        }
+    }
+
+    static func organizationID(_ context: AppRequestContext) throws -> UUID {
+        guard let id = context.parameters.get("organizationId", as: UUID.self) else {
+            throw APIError(.notFound, code: "not_found", message: "There is no such organisation.")
+        }
+        return id
+    }
+
+    func summary(_ invitation: Invitation) async throws -> InvitationSummary {
+        InvitationSummary(
+            id: invitation.id,
+            email: try await identity.dataKeys.openString(
+                invitation.emailCiphertext,
+                binding: .init(table: "invitations", column: "email", rowID: invitation.id.uuidString)
+            ),
+            role: invitation.role,
+            createdAt: invitation.createdAt,
+            expiresAt: invitation.expiresAt,
+            acceptedAt: invitation.acceptedAt
+        )
+    }
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Writes Web/openapi.json, the OpenAPI 3.1 document the server serves at /api/v1/openapi.json.
+
+The document is generated from the table below so it stays regular; edit the table, run this script,
+and commit both. `Tests/e2e/test_identity.py` checks the served document names every identity route.
+"""
+
+import json
+from pathlib import Path
+
+ERROR = {"$ref": "#/components/responses/Error"}
+
+
+def body(properties: dict, required: list[str]) -> dict:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object", "properties": properties, "required": required}}},
+    }
+
+
+S = {"type": "string"}
+OPTIONAL_CODE = {"type": ["string", "null"], "description": "6-digit code from the authenticator app"}
+STAGE = {"type": "object", "properties": {"stage": {"enum": ["mfa", "enrol", "active"]}, "csrfToken": S}}
+
+
+def op(summary, request=None, ok=("200", "OK"), ok_schema=None, errors=("400", "401", "403"), auth=True, step_up=False, sets_cookie=False):
+    responses = {ok[0]: {"description": ok[1]}}
+    if ok_schema:
+        responses[ok[0]]["content"] = {"application/json": {"schema": ok_schema}}
+    if sets_cookie:
+        responses[ok[0]]["headers"] = {"Set-Cookie": {"schema": S, "description": "New `__Host-dm_session` (and `__Host-dm_device`)"}}
+    for code in errors:
+        responses[code] = ERROR
+    result = {"summary": summary, "responses": responses}
+    if request:
+        result["requestBody"] = request
+    if not auth:
+        result["security"] = []
+    if step_up:
+        result["description"] = "Requires step-up: `POST /api/v1/auth/step-up` within the last 5 minutes."
+    return result
+
+
+paths = {
+    "/api/v1/auth/session": {"get": op("The visitor's session, user and CSRF token", ok_schema={"type": "object"}, errors=(), auth=False)},
+    "/api/v1/auth/sign-in": {"post": op(
+        "Check email and password; starts a session (stage `mfa` when a second factor is needed)",
+        body({"email": S, "password": S}, ["email", "password"]), ok_schema=STAGE, sets_cookie=True,
+        errors=("400", "401", "403", "413", "429", "503"), auth=False)},
+    "/api/v1/auth/mfa": {"post": op(
+        "Second factor of a pending sign-in: a TOTP `code` or a `recoveryCode`; the session gets a new token",
+        body({"code": OPTIONAL_CODE, "recoveryCode": {"type": ["string", "null"]}}, []), ok_schema=STAGE, sets_cookie=True)},
+    "/api/v1/auth/step-up": {"post": op(
+        "Fresh password and code: five minutes of step-up for admin actions; new token",
+        body({"password": S, "code": OPTIONAL_CODE}, ["password"]), ok_schema=STAGE, sets_cookie=True)},
+    "/api/v1/auth/sign-out": {"post": op("End this session", ok=("204", "Signed out"), errors=())},
+    "/api/v1/auth/sign-up": {"post": op(
+        "Self sign-up (when the organisation allows it); the same answer whether or not the address has an account",
+        body({"email": S, "displayName": S, "password": S}, ["email", "displayName", "password"]), ok=("202", "Verification email sent"),
+        errors=("400", "403"), auth=False)},
+    "/api/v1/auth/verify-email": {"post": op("Confirm an address with the emailed token", body({"token": S}, ["token"]), ok=("204", "Verified"),
+                                              errors=("400", "410"), auth=False)},
+    "/api/v1/auth/confirm-email-change": {"post": op("Confirm a new address with the emailed token", body({"token": S}, ["token"]),
+                                                     ok=("204", "Changed"), errors=("400", "409", "410"), auth=False)},
+    "/api/v1/auth/password-reset": {"post": op("Email a reset link (always 202)", body({"email": S}, ["email"]), ok=("202", "Accepted"),
+                                               errors=("400",), auth=False)},
+    "/api/v1/auth/password-reset/check": {"post": op("Whether the reset also needs a code", body({"token": S}, ["token"]),
+                                                     ok_schema={"type": "object", "properties": {"codeRequired": {"type": "boolean"}}},
+                                                     errors=("410",), auth=False)},
+    "/api/v1/auth/password-reset/complete": {"post": op(
+        "Set a new password from the link; accounts with MFA must add a code or recovery code; ends every session",
+        body({"token": S, "newPassword": S, "code": OPTIONAL_CODE, "recoveryCode": {"type": ["string", "null"]}}, ["token", "newPassword"]),
+        ok=("204", "Password changed"), errors=("400", "401", "410"), auth=False)},
+    "/api/v1/invitations/lookup": {"post": op("Who invited this address to which organisation", body({"token": S}, ["token"]),
+                                              ok_schema={"type": "object"}, errors=("410",), auth=False)},
+    "/api/v1/invitations/accept": {"post": op("Create the invited account", body({"token": S, "displayName": S, "password": S},
+                                                                                  ["token", "displayName", "password"]),
+                                              ok=("201", "Created"), errors=("400", "409", "410"), auth=False)},
+    "/api/v1/account/sessions": {"get": op("This user's live sessions (browser, address, last activity)", ok_schema={"type": "object"}, errors=("401", "403"))},
+    "/api/v1/account/sessions/{id}": {"delete": op("End one of this user's sessions", ok=("204", "Ended"), errors=("401", "404"))},
+    "/api/v1/account/sessions/end-others": {"post": op("End every other session", ok_schema={"type": "object", "properties": {"ended": {"type": "integer"}}})},
+    "/api/v1/account/sign-out-everywhere": {"post": op("End every session, this one too", ok=("204", "Signed out everywhere"))},
+    "/api/v1/account/password": {"post": op(
+        "Change the password (current password and code required); new token; optionally end other sessions",
+        body({"currentPassword": S, "code": OPTIONAL_CODE, "newPassword": S, "endOtherSessions": {"type": "boolean"}}, ["currentPassword", "newPassword"]),
+        ok_schema=STAGE, sets_cookie=True)},
+    "/api/v1/account/email": {"post": op("Send a confirmation link to a new address (current factors required)",
+                                         body({"newEmail": S, "currentPassword": S, "code": OPTIONAL_CODE}, ["newEmail", "currentPassword"]),
+                                         ok=("202", "Link sent"))},
+    "/api/v1/account/mfa": {"get": op("Two-step verification status", ok_schema={"type": "object"})},
+    "/api/v1/account/mfa/totp": {"post": op(
+        "Start TOTP enrolment: secret, otpauth URI and QR code (SVG); current password unless enrolment is forced",
+        body({"currentPassword": {"type": ["string", "null"]}}, []), ok_schema={"type": "object"})},
+    "/api/v1/account/mfa/totp/confirm": {"post": op("Confirm with a code; returns 10 recovery codes, shown once",
+                                                    body({"code": S}, ["code"]), ok_schema={"type": "object"})},
+    "/api/v1/account/mfa/disable": {"post": op("Turn TOTP off (current factors; refused when the organisation requires MFA)",
+                                               body({"currentPassword": S, "code": S}, ["currentPassword", "code"]), ok=("204", "Off"))},
+    "/api/v1/account/mfa/recovery-codes": {"post": op("Replace the recovery codes (current factors)",
+                                                      body({"currentPassword": S, "code": S}, ["currentPassword", "code"]), ok_schema={"type": "object"})},
+    "/api/v1/organizations/{organizationId}/invitations": {
+        "post": op("Invite someone by email (admin)", body({"email": S, "role": {"enum": ["admin", "auditor", "member"]}}, ["email", "role"]),
+                   ok=("201", "Invited"), errors=("400", "401", "403", "404", "409"), step_up=True),
+        "get": op("Invitations of the organisation (admin)", ok_schema={"type": "object"}, errors=("401", "403", "404")),
+    },
+    "/api/v1/organizations/{organizationId}/members/{userId}/unlock": {"post": op(
+        "Clear a member's failed sign-ins and re-enable a disabled password (admin)", ok=("204", "Unlocked"), errors=("401", "403", "404"), step_up=True)},
+    "/api/v1/setup/status": {"get": op("Whether the first owner still has to be created", ok_schema={"type": "object"}, errors=(), auth=False)},
+    "/api/v1/setup": {"post": op("Create the first owner with the one-time setup link", ok=("201", "Created"), errors=("400", "403", "409"), auth=False)},
+}
+
+document = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "DigitalMeet API",
+        "version": "1",
+        "description": "JSON over HTTPS (TLS 1.3). Sessions are the `__Host-dm_session` cookie; state-changing requests "
+        "with a session must send `X-CSRF-Token` (from the session or a sign-in step) and come from an allowed Origin. "
+        "See docs/api.md for the error codes.",
+    },
+    "components": {
+        "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": "__Host-dm_session"},
+            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+        },
+        "responses": {
+            "Error": {
+                "description": "An error a person can read and a program can compare",
+                "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "properties": {"error": {"type": "object", "properties": {"code": S, "message": S, "field": {"type": ["string", "null"]}},
+                                             "required": ["code", "message"]}},
+                }}},
+            }
+        },
+    },
+    "security": [{"session": [], "csrf": []}],
+    "paths": paths,
+}
+
+Path(__file__).resolve().parents[1].joinpath("Web", "openapi.json").write_text(json.dumps(document, indent=2) + "\n")

@@ -38,6 +38,8 @@ public struct ServerConfiguration: Sendable {
     public var maxDataKeyAge: Duration
     /// How often the server checks for keys due for rotation and resumes unfinished re-encryption.
     public var keyMaintenanceInterval: Duration
+    /// Where account e-mail goes (see `makeMailTransport(configuration:)`).
+    public var mail: MailSettings
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case json
@@ -136,6 +138,7 @@ extension ServerConfiguration {
         webRoot = reader.string("web.root") ?? "./Web"
         maxDataKeyAge = .seconds(86_400 * (try reader.int("keys.dataKeyMaxAgeDays", in: 1...3650) ?? 365))
         keyMaintenanceInterval = .seconds(try reader.int("keys.maintenanceIntervalSeconds", in: 10...86_400) ?? 3600)
+        mail = try MailSettings(reader: reader, dataDirectory: dataDirectory, publicURL: url)
     }
 }
 

@@ -142,6 +142,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            // Fixtures/smtp_server.py is run by MailTests with the system Python; it is not a resource.
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

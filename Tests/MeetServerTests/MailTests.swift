@@ -275,7 +275,7 @@ private func mode(_ path: String) throws -> Int {
         let body = (0..<400).map { "line \($0) " + String(repeating: "x", count: 60) }.joined(separator: "\n") + "\nEND"
         let count = 150
         let writer = Task.detached {
-            for index in 0..<count { try transport.write(MailMessage(to: "ada@example.org", subject: "n\(index)", text: body)) }
+            for index in 0..<count { try await transport.send(MailMessage(to: "ada@example.org", subject: "n\(index)", text: body)) }
         }
         var complete = Set<String>()
         var partial: [String] = []
@@ -478,7 +478,8 @@ private func mode(_ path: String) throws -> Int {
 
 /// The SMTP client against a real server (aiosmtpd). Without Python and aiosmtpd these tests are skipped with a
 /// printed reason, except on CI (`CI` set), where they run and fail saying what is missing.
-@Suite(.enabled(if: SMTPTestServer.shouldRun, "needs python3-aiosmtpd and openssl"))
+/// Serialized: each test starts a Python server and runs openssl, which together would crowd a small machine.
+@Suite(.enabled(if: SMTPTestServer.shouldRun, "needs python3-aiosmtpd and openssl"), .serialized)
 struct SMTPMailTransportTests {
     static let subject = "Bestätigen Sie Ihre Adresse – DigitalMeet"
     static let text = "Hallo Ada,\n\nbitte bestätigen: https://meet.example.com/verify#token=a.b=c\n.\n..two dots\n.leading dot\nEnde"

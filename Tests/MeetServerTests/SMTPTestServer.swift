@@ -143,11 +143,11 @@ final class SMTPTestServer {
     // MARK: Tools
 
     /// Whether the SMTP tests can run here; on CI they always run, so a missing tool fails them instead of hiding them.
-    static var shouldRun: Bool {
+    static let shouldRun: Bool = {
         if unavailableReason == nil || ProcessInfo.processInfo.environment["CI"] != nil { return true }
         print("SMTP tests skipped: \(unavailableReason ?? ""). Run scripts/test, or: apt-get install -y python3-aiosmtpd openssl")
         return false
-    }
+    }()
 
     private static func requireTools() throws -> String {
         guard let python, unavailableReason == nil else {

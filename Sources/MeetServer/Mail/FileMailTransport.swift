@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,8 @@ public struct FileMailTransport: MailTransport {
     }
 
     public func send(_ message: MailMessage) async throws {
-        try write(message)
+        // fsync can take a while on a busy disk; keep it off the threads that run request handlers.
+        _ = try await NIOThreadPool.singleton.runIfActive { try self.write(message) }
     }
 
     /// Writes the message and returns the path of its file.

@@ -93,13 +93,12 @@ func buildApplicationAndAnnouncement(
 
     let accounts: IdentityService
     do {
-        let host = configuration.publicURL.host ?? "localhost"
         accounts = try await IdentityService.make(
             repository: FluentIdentityRepository(store: store),
             hasher: hasher,
             dataKeys: deployment.dataKeys,
             policy: PasswordPolicy(),
-            mail: try FileMailTransport(directory: "\(configuration.dataDirectory)/outbox", from: "DigitalMeet <no-reply@\(host)>"),
+            mail: try makeMailTransport(configuration: configuration),
             publicURL: configuration.publicURL,
             logger: logger
         )

@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     public var passwordHashConcurrency: Int
     /// Password hashes allowed to wait for a slot; beyond that sign-in answers 503 busy.
     public var passwordHashQueue: Int
+    /// Where account e-mail goes (see `makeMailTransport(configuration:)`).
+    public var mail: MailSettings
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case json
@@ -142,6 +144,7 @@ extension ServerConfiguration {
         keyMaintenanceInterval = .seconds(try reader.int("keys.maintenanceIntervalSeconds", in: 10...86_400) ?? 3600)
         passwordHashConcurrency = try reader.int("passwords.hashConcurrency", in: 1...64) ?? ProcessInfo.processInfo.activeProcessorCount
         passwordHashQueue = try reader.int("passwords.hashQueue", in: 0...10_000) ?? 64
+        mail = try MailSettings(reader: reader, dataDirectory: dataDirectory, publicURL: url)
     }
 }
 

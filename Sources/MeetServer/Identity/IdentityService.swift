@@ -163,7 +163,9 @@ struct IdentityService: Sendable {
         var metadata: Logger.Metadata = ["event": "signin.failed", "reason": "\(reason)", "client": "\(client.throttleKey)"]
         if let account {
             metadata["user_id"] = "\(account.id)"
-            let failures = try await repository.recordFailedLogin(userID: account.id, at: now, hardStop: lockout.hardStop)
+            // The delay runs from when the failure is answered, not from when the attempt arrived: the
+            // hash in between takes longer than the first delay.
+            let failures = try await repository.recordFailedLogin(userID: account.id, at: self.now(), hardStop: lockout.hardStop)
             if lockout.failureLocks(failuresAfter: failures) {
                 let hard = failures >= lockout.hardStop
                 Counter(label: "digitalmeet_lockouts_total", dimensions: [("kind", hard ? "password_disabled" : "delayed")]).increment()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The password rules of NIST SP 800-63B rev 4 §3.1.1.2: length counted in Unicode code points after NFC,
-/// no composition rules, and rejection of repetitive, sequential and context-derived passwords.
+/// no composition rules, and rejection of breached, repetitive, sequential and context-derived passwords.
 public struct PasswordPolicy: Sendable {
     /// Minimum length when the password is the only factor.
     public var minimumLengthSingleFactor: Int
@@ -9,11 +9,19 @@ public struct PasswordPolicy: Sendable {
     public var minimumLengthWithMFA: Int
     /// Longest password accepted; longer input is refused before any hashing work.
     public var maximumLength: Int
+    /// Passwords known from breaches or lists of common passwords, refused after the length rules; nil checks none.
+    public var breachedPasswords: (any BreachedPasswordList)?
 
-    public init(minimumLengthSingleFactor: Int = 15, minimumLengthWithMFA: Int = 8, maximumLength: Int = 256) {
+    public init(
+        minimumLengthSingleFactor: Int = 15,
+        minimumLengthWithMFA: Int = 8,
+        maximumLength: Int = 256,
+        breachedPasswords: (any BreachedPasswordList)? = nil
+    ) {
         self.minimumLengthSingleFactor = minimumLengthSingleFactor
         self.minimumLengthWithMFA = minimumLengthWithMFA
         self.maximumLength = maximumLength
+        self.breachedPasswords = breachedPasswords
     }
 
     /// Normalises a password the way it is hashed: NFC.
@@ -32,6 +40,13 @@ public struct PasswordPolicy: Sendable {
         }
         guard length <= maximumLength else {
             throw MeetError(.weakPassword, "Use at most \(maximumLength) characters.", field: "password")
+        }
+        if let breachedPasswords, breachedPasswords.contains(normalized) {
+            throw MeetError(
+                .weakPassword,
+                "This password appears in lists of passwords exposed in data breaches; choose another.",
+                field: "password"
+            )
         }
         let scalars = Array(normalized.lowercased().unicodeScalars)
         if Self.isRepetitive(scalars) {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import MeetCore
@@ -70,5 +71,46 @@ import Testing
 
     @Test func contextWordInsideALongerPassphraseIsAllowed() throws {
         try policy.validate("ada rides a purple bicycle to the harbour", mfaEnforced: false, contextWords: ["Ada Lovelace"])
+    }
+
+    @Test func rejectsAListedPasswordAndSaysWhy() throws {
+        let policy = PasswordPolicy(breachedPasswords: FixedList(["tr0ub4dor and three", "abcdefghijklmnop"]))
+        let expected = MeetError(
+            .weakPassword,
+            "This password appears in lists of passwords exposed in data breaches; choose another.",
+            field: "password"
+        )
+        for password in ["tr0ub4dor and three", "Tr0ub4dor AND Three"] {
+            #expect(throws: expected) { try policy.validate(password, mfaEnforced: false) }
+        }
+        // The list is consulted before the sequence rule, so a listed sequence gets the breach reason.
+        #expect(throws: expected) { try policy.validate("abcdefghijklmnop", mfaEnforced: false) }
+        try policy.validate("correct horse battery staple", mfaEnforced: false)
+        try policy.validate("tr0ub4dor and four", mfaEnforced: false)
+    }
+
+    @Test func checksLengthBeforeTheList() {
+        let short = PasswordPolicy(minimumLengthSingleFactor: 30, breachedPasswords: FixedList(["tr0ub4dor and three"]))
+        #expect(throws: MeetError(.weakPassword, "Use at least 30 characters; this one has 19.", field: "password")) {
+            try short.validate("tr0ub4dor and three", mfaEnforced: false)
+        }
+    }
+
+    @Test func withoutAListNothingIsRefusedForBeingListed() throws {
+        #expect(policy.breachedPasswords == nil)
+        try policy.validate("tr0ub4dor and three", mfaEnforced: false)
+    }
+}
+
+/// A breached-password list of a few entries, compared the way the bundled one compares: NFC, then lower case.
+private struct FixedList: BreachedPasswordList {
+    let entries: Set<String>
+
+    init(_ entries: [String]) {
+        self.entries = Set(entries.map { $0.precomposedStringWithCanonicalMapping.lowercased() })
+    }
+
+    func contains(_ password: String) -> Bool {
+        entries.contains(password.precomposedStringWithCanonicalMapping.lowercased())
     }
 }

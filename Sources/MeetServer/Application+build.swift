@@ -58,6 +58,14 @@ func buildApplicationAndAnnouncement(
     announce: @escaping @Sendable (StartupAnnouncement) -> Void
 ) async throws -> (application: some ApplicationProtocol, announcement: StartupAnnouncement) {
     let webPages = try WebPagesController(webRoot: configuration.webRoot)
+    let passwordPolicy: PasswordPolicy
+    do {
+        passwordPolicy = PasswordPolicy(breachedPasswords: try PasswordBlocklist(contentsOf: configuration.passwordBlocklistFile))
+    } catch {
+        throw ConfigurationError(
+            "the breached-password list \(configuration.passwordBlocklistFile) cannot be used (\(error)); set DIGITALMEET_PASSWORDS_BLOCKLIST_FILE (passwords.blocklistFile) to Resources/password-blocklist.bin from the release"
+        )
+    }
     // The key ring is checked before anything is generated, so a bad key leaves nothing behind.
     let deployment = try await Deployment.open(configuration: configuration, logger: logger)
     let store = deployment.store
@@ -79,7 +87,7 @@ func buildApplicationAndAnnouncement(
         repository: FluentOwnerSetupRepository(store: store),
         hasher: hasher,
         dataKeys: deployment.dataKeys,
-        policy: PasswordPolicy(),
+        policy: passwordPolicy,
         linkLifetime: configuration.setupLinkLifetime,
         publicURL: configuration.publicURL
     )
@@ -97,7 +105,7 @@ func buildApplicationAndAnnouncement(
             repository: FluentIdentityRepository(store: store),
             hasher: hasher,
             dataKeys: deployment.dataKeys,
-            policy: PasswordPolicy(),
+            policy: passwordPolicy,
             mail: try makeMailTransport(configuration: configuration),
             publicURL: configuration.publicURL,
             logger: logger

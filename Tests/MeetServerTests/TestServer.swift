@@ -13,11 +13,12 @@ struct TestServer {
     let dataDirectory: String
     let configuration: ServerConfiguration
 
-    static var webRoot: String {
-        // Tests/MeetServerTests/TestServer.swift → repository root.
+    /// Tests/MeetServerTests/TestServer.swift → the repository root.
+    static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Web").path
     }
+
+    static var webRoot: String { repositoryRoot.appendingPathComponent("Web").path }
 
     init(environment extra: [String: String] = [:]) async throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("dm-server-\(UUID().uuidString)").path
@@ -26,6 +27,7 @@ struct TestServer {
             "DIGITALMEET_HTTPS_HOST": "127.0.0.1",
             "DIGITALMEET_HTTPS_PORT": "18443",
             "DIGITALMEET_WEB_ROOT": Self.webRoot,
+            "DIGITALMEET_PASSWORDS_BLOCKLIST_FILE": Self.repositoryRoot.appendingPathComponent("Resources/password-blocklist.bin").path,
         ]
         environment.merge(extra) { _, new in new }
         configuration = try await ServerConfiguration.load(filePath: nil, environment: environment)

@@ -36,6 +36,7 @@ BINARY = Path(os.environ.get("DIGITALMEET_BINARY") or REPO_ROOT / ".build" / "de
 # What the tests execute: a private copy of BINARY made at session start (see _binary_snapshot).
 _executable = BINARY
 WEB_ROOT = REPO_ROOT / "Web"
+BLOCKLIST = REPO_ROOT / "Resources" / "password-blocklist.bin"
 ARTIFACTS_ROOT = Path(__file__).resolve().parent / "artifacts"
 TEST_DATABASE_URL = os.environ.get("DIGITALMEET_TEST_DATABASE_URL") or None
 
@@ -81,6 +82,7 @@ def digitalmeet_environment(data_dir: Path, https_port: int, **overrides: str | 
         "HTTPS_PORT": str(https_port),
         "SERVER_PUBLIC_URL": f"https://localhost:{https_port}",
         "WEB_ROOT": str(WEB_ROOT),
+        "PASSWORDS_BLOCKLIST_FILE": str(BLOCKLIST),
         "LOG_FORMAT": "json",
     }
     settings.update(overrides)

@@ -262,7 +262,7 @@ def test_totp_enrolment_sign_in_replay_and_recovery_codes(owned, clients):
     fourth.sign_in(OWNER["email"], STRONG_PASSWORD)
     assert fourth.post("/api/v1/auth/mfa", {"recoveryCode": codes[0]}).status_code == 401
     status = client.get("/api/v1/account/mfa").json()
-    assert status == {"enabled": True, "required": False, "recoveryCodesRemaining": 9}
+    assert status == {"enabled": True, "required": False, "recoveryCodesRemaining": 9, "totp": True, "passkeys": 0}
 
 
 def test_changing_password_and_mfa_needs_the_current_factors(owned, clients):
@@ -435,3 +435,23 @@ def test_the_api_is_documented(owned, clients):
     assert document["openapi"].startswith("3.")
     for path in ("/api/v1/auth/sign-in", "/api/v1/auth/mfa", "/api/v1/auth/step-up", "/api/v1/account/sessions", "/api/v1/account/mfa/totp"):
         assert path in document["paths"], path
+
+
+def test_breached_passwords_are_refused_with_the_reason(owned, clients):
+    client = signed_in_owner(clients)
+    # Long enough and not a simple pattern, but in the bundled list of breached passwords.
+    for breached in ("correcthorsebatterystaple", "manchesterunited"):
+        refused = client.post("/api/v1/account/password", {"currentPassword": STRONG_PASSWORD, "newPassword": breached})
+        assert refused.status_code == 400, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "weak_password" and error["field"] == "password"
+        assert "data breaches" in error["message"]
+    accepted = client.post("/api/v1/account/password", {"currentPassword": STRONG_PASSWORD, "newPassword": "copper lantern meadow 77 drifting"})
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_the_server_refuses_to_start_without_the_breached_password_list(make_server, tmp_path):
+    server = make_server(start=False, PASSWORDS_BLOCKLIST_FILE=str(tmp_path / "missing.bin"))
+    with pytest.raises(AssertionError):
+        server.start()
+    assert "DIGITALMEET_PASSWORDS_BLOCKLIST_FILE" in server.stderr

@@ -38,6 +38,8 @@ public struct ServerConfiguration: Sendable {
     public var maxDataKeyAge: Duration
     /// How often the server checks for keys due for rotation and resumes unfinished re-encryption.
     public var keyMaintenanceInterval: Duration
+    /// The bundled breached-password set (`Resources/password-blocklist.bin`).
+    public var passwordBlocklistFile: String
     /// Password hashes computed at once (each takes ~128 MiB and one core for ~0.5 s).
     public var passwordHashConcurrency: Int
     /// Password hashes allowed to wait for a slot; beyond that sign-in answers 503 busy.
@@ -142,6 +144,7 @@ extension ServerConfiguration {
         webRoot = reader.string("web.root") ?? "./Web"
         maxDataKeyAge = .seconds(86_400 * (try reader.int("keys.dataKeyMaxAgeDays", in: 1...3650) ?? 365))
         keyMaintenanceInterval = .seconds(try reader.int("keys.maintenanceIntervalSeconds", in: 10...86_400) ?? 3600)
+        passwordBlocklistFile = reader.string("passwords.blocklistFile") ?? "./Resources/password-blocklist.bin"
         passwordHashConcurrency = try reader.int("passwords.hashConcurrency", in: 1...64) ?? ProcessInfo.processInfo.activeProcessorCount
         passwordHashQueue = try reader.int("passwords.hashQueue", in: 0...10_000) ?? 64
         mail = try MailSettings(reader: reader, dataDirectory: dataDirectory, publicURL: url)

@@ -21,6 +21,24 @@ def body(properties: dict, required: list[str]) -> dict:
 S = {"type": "string"}
 OPTIONAL_CODE = {"type": ["string", "null"], "description": "6-digit code from the authenticator app"}
 STAGE = {"type": "object", "properties": {"stage": {"enum": ["mfa", "enrol", "active"]}, "csrfToken": S}}
+B64 = {"type": "string", "description": "base64url, no padding"}
+ASSERTION = {
+    "type": "object",
+    "description": "A `navigator.credentials.get()` result (PublicKeyCredential JSON) answering `POST /api/v1/auth/passkey/options`",
+    "properties": {"id": B64, "type": {"const": "public-key"}, "response": {"type": "object", "properties": {
+        "clientDataJSON": B64, "authenticatorData": B64, "signature": B64, "userHandle": {"type": ["string", "null"]}},
+        "required": ["clientDataJSON", "authenticatorData", "signature"]}},
+    "required": ["id", "type", "response"],
+}
+ASSERTION_REF = {"$ref": "#/components/schemas/PasskeyAssertion"}
+OPTIONAL_PASSKEY = {"oneOf": [ASSERTION_REF, {"type": "null"}], "description": "A passkey assertion instead of `code`"}
+ATTESTATION = {
+    "type": "object",
+    "description": "A `navigator.credentials.create()` result (PublicKeyCredential JSON); attestation fmt `none` or `packed`",
+    "properties": {"id": B64, "type": {"const": "public-key"}, "response": {"type": "object", "properties": {
+        "clientDataJSON": B64, "attestationObject": B64}, "required": ["clientDataJSON", "attestationObject"]}},
+    "required": ["id", "type", "response"],
+}
 
 
 def op(summary, request=None, ok=("200", "OK"), ok_schema=None, errors=("400", "401", "403"), auth=True, step_up=False, sets_cookie=False):
@@ -48,11 +66,18 @@ paths = {
         body({"email": S, "password": S}, ["email", "password"]), ok_schema=STAGE, sets_cookie=True,
         errors=("400", "401", "403", "413", "429", "503"), auth=False)},
     "/api/v1/auth/mfa": {"post": op(
-        "Second factor of a pending sign-in: a TOTP `code` or a `recoveryCode`; the session gets a new token",
-        body({"code": OPTIONAL_CODE, "recoveryCode": {"type": ["string", "null"]}}, []), ok_schema=STAGE, sets_cookie=True)},
+        "Second factor of a pending sign-in: a TOTP `code`, a `recoveryCode` or a `passkey` assertion; the session gets a new token",
+        body({"code": OPTIONAL_CODE, "recoveryCode": {"type": ["string", "null"]}, "passkey": OPTIONAL_PASSKEY}, []), ok_schema=STAGE,
+        sets_cookie=True)},
+    "/api/v1/auth/passkey/options": {"post": op(
+        "WebAuthn request options (challenge, rpId, allowCredentials of this account) for a pending sign-in, a step-up or a "
+        "security change; the challenge works once, within 5 minutes", ok_schema={"type": "object"}, errors=("401", "409"))},
+    "/api/v1/auth/passkey": {"post": op(
+        "Second factor of a pending sign-in with a security key or passkey; exactly like `/api/v1/auth/mfa`",
+        body({"credential": ASSERTION_REF}, ["credential"]), ok_schema=STAGE, sets_cookie=True)},
     "/api/v1/auth/step-up": {"post": op(
-        "Fresh password and code: five minutes of step-up for admin actions; new token",
-        body({"password": S, "code": OPTIONAL_CODE}, ["password"]), ok_schema=STAGE, sets_cookie=True)},
+        "Fresh password and code (or passkey assertion): five minutes of step-up for admin actions; new token",
+        body({"password": S, "code": OPTIONAL_CODE, "passkey": OPTIONAL_PASSKEY}, ["password"]), ok_schema=STAGE, sets_cookie=True)},
     "/api/v1/auth/sign-out": {"post": op("End this session", ok=("204", "Signed out"), errors=())},
     "/api/v1/auth/sign-up": {"post": op(
         "Self sign-up (when the organisation allows it); the same answer whether or not the address has an account",
@@ -82,21 +107,43 @@ paths = {
     "/api/v1/account/sign-out-everywhere": {"post": op("End every session, this one too", ok=("204", "Signed out everywhere"))},
     "/api/v1/account/password": {"post": op(
         "Change the password (current password and code required); new token; optionally end other sessions",
-        body({"currentPassword": S, "code": OPTIONAL_CODE, "newPassword": S, "endOtherSessions": {"type": "boolean"}}, ["currentPassword", "newPassword"]),
+        body({"currentPassword": S, "code": OPTIONAL_CODE, "passkey": OPTIONAL_PASSKEY, "newPassword": S, "endOtherSessions": {"type": "boolean"}},
+             ["currentPassword", "newPassword"]),
         ok_schema=STAGE, sets_cookie=True)},
     "/api/v1/account/email": {"post": op("Send a confirmation link to a new address (current factors required)",
-                                         body({"newEmail": S, "currentPassword": S, "code": OPTIONAL_CODE}, ["newEmail", "currentPassword"]),
+                                         body({"newEmail": S, "currentPassword": S, "code": OPTIONAL_CODE, "passkey": OPTIONAL_PASSKEY},
+                                              ["newEmail", "currentPassword"]),
                                          ok=("202", "Link sent"))},
-    "/api/v1/account/mfa": {"get": op("Two-step verification status", ok_schema={"type": "object"})},
+    "/api/v1/account/mfa": {"get": op("Two-step verification status: enabled, required, recoveryCodesRemaining, totp, passkeys",
+                                      ok_schema={"type": "object"})},
     "/api/v1/account/mfa/totp": {"post": op(
         "Start TOTP enrolment: secret, otpauth URI and QR code (SVG); current password unless enrolment is forced",
-        body({"currentPassword": {"type": ["string", "null"]}}, []), ok_schema={"type": "object"})},
-    "/api/v1/account/mfa/totp/confirm": {"post": op("Confirm with a code; returns 10 recovery codes, shown once",
+        body({"currentPassword": {"type": ["string", "null"]}, "passkey": OPTIONAL_PASSKEY}, []), ok_schema={"type": "object"})},
+    "/api/v1/account/mfa/totp/confirm": {"post": op("Confirm with a code; returns 10 recovery codes, shown once (none when a passkey already brought them)",
                                                     body({"code": S}, ["code"]), ok_schema={"type": "object"})},
-    "/api/v1/account/mfa/disable": {"post": op("Turn TOTP off (current factors; refused when the organisation requires MFA)",
-                                               body({"currentPassword": S, "code": S}, ["currentPassword", "code"]), ok=("204", "Off"))},
-    "/api/v1/account/mfa/recovery-codes": {"post": op("Replace the recovery codes (current factors)",
-                                                      body({"currentPassword": S, "code": S}, ["currentPassword", "code"]), ok_schema={"type": "object"})},
+    "/api/v1/account/mfa/disable": {"post": op(
+        "Turn TOTP off (current factors; refused when the organisation requires MFA and no passkey remains)",
+        body({"currentPassword": S, "code": OPTIONAL_CODE, "passkey": OPTIONAL_PASSKEY}, ["currentPassword"]), ok=("204", "Off"))},
+    "/api/v1/account/mfa/recovery-codes": {"post": op(
+        "Replace the recovery codes (current factors)",
+        body({"currentPassword": S, "code": OPTIONAL_CODE, "passkey": OPTIONAL_PASSKEY}, ["currentPassword"]), ok_schema={"type": "object"})},
+    "/api/v1/account/passkeys/options": {"post": op(
+        "WebAuthn creation options: challenge, rp {id, name}, user {id, name, displayName}, pubKeyCredParams (ES256, EdDSA), "
+        "excludeCredentials, authenticatorSelection (residentKey and userVerification `preferred`), attestation `none`",
+        ok_schema={"type": "object"}, errors=("401", "403"))},
+    "/api/v1/account/passkeys": {
+        "post": op(
+            "Register a security key or passkey (current password and, with a second factor, `code` or `passkey`; none during forced "
+            "enrolment); returns it and, when it is the first second factor, 10 recovery codes",
+            body({"name": S, "currentPassword": {"type": ["string", "null"]}, "code": OPTIONAL_CODE, "passkey": OPTIONAL_PASSKEY,
+                  "credential": {"$ref": "#/components/schemas/PasskeyAttestation"}}, ["name", "credential"]),
+            ok=("201", "Added"), ok_schema={"type": "object"}, errors=("400", "401", "403", "409")),
+        "get": op("This user's security keys and passkeys: id, name, createdAt, lastUsedAt", ok_schema={"type": "object"}, errors=("401", "403")),
+    },
+    "/api/v1/account/passkeys/{id}": {"delete": op(
+        "Remove a security key or passkey; the body carries the current factors: `currentPassword` and `code` or `passkey`",
+        body({"currentPassword": S, "code": OPTIONAL_CODE, "passkey": OPTIONAL_PASSKEY}, ["currentPassword"]),
+        ok=("204", "Removed"), errors=("400", "401", "403", "404"))},
     "/api/v1/organizations/{organizationId}/invitations": {
         "post": op("Invite someone by email (admin)", body({"email": S, "role": {"enum": ["admin", "auditor", "member"]}}, ["email", "role"]),
                    ok=("201", "Invited"), errors=("400", "401", "403", "404", "409"), step_up=True),
@@ -118,6 +165,7 @@ document = {
         "See docs/api.md for the error codes.",
     },
     "components": {
+        "schemas": {"PasskeyAssertion": ASSERTION, "PasskeyAttestation": ATTESTATION},
         "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": "__Host-dm_session"},
             "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},

@@ -23,8 +23,12 @@ public struct EncryptedColumn: Sendable, Hashable {
     public static let sessionDevice = EncryptedColumn(table: "sessions", column: "device_ciphertext", boundName: "device")
     public static let accountTokenPayload = EncryptedColumn(table: "account_tokens", column: "payload_ciphertext", boundName: "payload")
     public static let invitationEmail = EncryptedColumn(table: "invitations", column: "email_ciphertext", boundName: "email")
+    public static let webAuthnCredentialName = EncryptedColumn(table: "webauthn_credentials", column: "name_ciphertext", boundName: "name")
 
-    public static let all: [EncryptedColumn] = [userEmail, userTOTPSecret, userPendingTOTP, sessionDevice, accountTokenPayload, invitationEmail]
+    /// New columns go at the end: an interrupted re-encryption resumes by position in this list.
+    public static let all: [EncryptedColumn] = [
+        userEmail, userTOTPSecret, userPendingTOTP, sessionDevice, accountTokenPayload, invitationEmail, webAuthnCredentialName,
+    ]
 }
 
 extension Store {

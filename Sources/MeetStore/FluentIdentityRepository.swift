@@ -15,11 +15,19 @@ public struct FluentIdentityRepository: IdentityRepository {
     // MARK: Accounts
 
     public func user(id: UUID) async throws -> UserAccount? {
-        try await UserModel.find(id, on: store.database).map { try $0.account() }
+        try await withPasskeyCount(try await UserModel.find(id, on: store.database).map { try $0.account() })
     }
 
     public func user(emailBlindIndex: [UInt8]) async throws -> UserAccount? {
-        try await UserModel.query(on: store.database).filter(\.$emailBlindIndex == Data(emailBlindIndex)).first().map { try $0.account() }
+        try await withPasskeyCount(
+            try await UserModel.query(on: store.database).filter(\.$emailBlindIndex == Data(emailBlindIndex)).first().map { try $0.account() }
+        )
+    }
+
+    func withPasskeyCount(_ account: UserAccount?) async throws -> UserAccount? {
+        guard var account else { return nil }
+        account.passkeyCount = try await WebAuthnCredentialModel.query(on: store.database).filter(\.$userID == account.id).count()
+        return account
     }
 
     public func organizationSecurity(id: UUID) async throws -> OrganizationSecurity? {
@@ -132,7 +140,7 @@ public struct FluentIdentityRepository: IdentityRepository {
         }
     }
 
-    public func confirmTOTP(userID: UUID, ciphertext: [UInt8], step: Int64, recoveryCodeHashes: [[UInt8]]) async throws {
+    public func confirmTOTP(userID: UUID, ciphertext: [UInt8], step: Int64, recoveryCodeHashes: [[UInt8]]?) async throws {
         try await store.write { database in
             try await database.sqlDatabase().update(UserModel.schema)
                 .set("totp_secret_ciphertext", to: Data(ciphertext))
@@ -140,7 +148,7 @@ public struct FluentIdentityRepository: IdentityRepository {
                 .set("totp_last_step", to: step)
                 .where("id", .equal, userID)
                 .run()
-            try await Self.replaceRecoveryCodes(userID: userID, hashes: recoveryCodeHashes, on: database)
+            if let recoveryCodeHashes { try await Self.replaceRecoveryCodes(userID: userID, hashes: recoveryCodeHashes, on: database) }
         }
     }
 
@@ -152,7 +160,10 @@ public struct FluentIdentityRepository: IdentityRepository {
                 .set("totp_last_step", to: SQLLiteral.null)
                 .where("id", .equal, userID)
                 .run()
-            try await RecoveryCodeModel.query(on: database).filter(\.$userID == userID).delete()
+            // Recovery codes stand in for any second factor: they stay while a passkey does.
+            if try await WebAuthnCredentialModel.query(on: database).filter(\.$userID == userID).count() == 0 {
+                try await RecoveryCodeModel.query(on: database).filter(\.$userID == userID).delete()
+            }
         }
     }
 
@@ -202,6 +213,94 @@ public struct FluentIdentityRepository: IdentityRepository {
                 .set("used_at", to: at)
                 .where("id", .equal, id)
                 .where("used_at", .is, SQLLiteral.null)
+                .returning("id")
+                .all()
+                .isEmpty
+        }
+    }
+
+    // MARK: WebAuthn
+
+    public func webAuthnCredentials(userID: UUID) async throws -> [WebAuthnCredential] {
+        try await WebAuthnCredentialModel.query(on: store.database).filter(\.$userID == userID).sort(\.$createdAt).all().map { try $0.credential() }
+    }
+
+    public func webAuthnCredential(credentialID: [UInt8]) async throws -> WebAuthnCredential? {
+        try await WebAuthnCredentialModel.query(on: store.database).filter(\.$credentialID == Data(credentialID)).first().map { try $0.credential() }
+    }
+
+    public func addWebAuthnCredential(_ credential: WebAuthnCredential, recoveryCodeHashes: [[UInt8]]?) async throws -> Bool {
+        try await store.write { database in
+            guard try await WebAuthnCredentialModel.query(on: database).filter(\.$credentialID == Data(credential.credentialID)).count() == 0 else {
+                return false
+            }
+            let model = WebAuthnCredentialModel()
+            model.id = credential.id
+            model.userID = credential.userID
+            model.credentialID = Data(credential.credentialID)
+            model.publicKey = Data(credential.publicKey)
+            model.signCount = credential.signCount
+            model.nameCiphertext = Data(credential.nameCiphertext)
+            model.createdAt = credential.createdAt
+            model.lastUsedAt = credential.lastUsedAt
+            try await model.create(on: database)
+            if let recoveryCodeHashes { try await Self.replaceRecoveryCodes(userID: credential.userID, hashes: recoveryCodeHashes, on: database) }
+            return true
+        }
+    }
+
+    public func deleteWebAuthnCredential(id: UUID, userID: UUID) async throws -> Bool {
+        try await store.write { database in
+            let sql = try database.sqlDatabase()
+            let removed = try await sql.delete(from: WebAuthnCredentialModel.schema)
+                .where("id", .equal, id)
+                .where("user_id", .equal, userID)
+                .returning("id")
+                .all()
+            guard !removed.isEmpty else { return false }
+            let remaining = try await WebAuthnCredentialModel.query(on: database).filter(\.$userID == userID).count()
+            let hasTOTP = try await UserModel.find(userID, on: database)?.totpSecretCiphertext != nil
+            if remaining == 0 && !hasTOTP { try await RecoveryCodeModel.query(on: database).filter(\.$userID == userID).delete() }
+            return true
+        }
+    }
+
+    public func claimWebAuthnUse(id: UUID, expected: Int64, signCount: Int64, at: Date) async throws -> Bool {
+        try await store.write { database in
+            try await !database.sqlDatabase().update(WebAuthnCredentialModel.schema)
+                .set("sign_count", to: signCount)
+                .set("last_used_at", to: at)
+                .where("id", .equal, id)
+                .where("sign_count", .equal, expected)
+                .returning("id")
+                .all()
+                .isEmpty
+        }
+    }
+
+    public func createWebAuthnChallenge(userID: UUID, ceremony: WebAuthnCeremony, challengeHash: [UInt8], expiresAt: Date) async throws {
+        try await store.write { database in
+            try await WebAuthnChallengeModel.query(on: database)
+                .filter(\.$userID == userID)
+                .filter(\.$ceremony == ceremony.rawValue)
+                .delete()
+            let model = WebAuthnChallengeModel()
+            model.id = UUID()
+            model.userID = userID
+            model.ceremony = ceremony.rawValue
+            model.challengeHash = Data(challengeHash)
+            model.expiresAt = expiresAt
+            try await model.create(on: database)
+        }
+    }
+
+    public func claimWebAuthnChallenge(userID: UUID, ceremony: WebAuthnCeremony, challengeHash: [UInt8], at: Date) async throws -> Bool {
+        try await store.write { database in
+            try await !database.sqlDatabase().delete(from: WebAuthnChallengeModel.schema)
+                .where("challenge_hash", .equal, Data(challengeHash))
+                .where("user_id", .equal, userID)
+                .where("ceremony", .equal, ceremony.rawValue)
+                .where("expires_at", .greaterThan, at)
                 .returning("id")
                 .all()
                 .isEmpty
@@ -269,6 +368,7 @@ public struct FluentIdentityRepository: IdentityRepository {
             let sql = try database.sqlDatabase()
             let dayAgo = now.addingTimeInterval(-86_400)
             var removed = try await sql.delete(from: SessionModel.schema).where("expires_at", .lessThan, now).returning("id").all().count
+            removed += try await sql.delete(from: WebAuthnChallengeModel.schema).where("expires_at", .lessThan, now).returning("id").all().count
             removed += try await sql.delete(from: AccountTokenModel.schema)
                 .where { $0.where("expires_at", .lessThan, dayAgo).orWhere("used_at", .lessThan, dayAgo) }
                 .returning("id").all().count
@@ -472,6 +572,21 @@ extension UserModel {
             pendingTOTPCiphertext: totpPendingCiphertext.map { Array($0) },
             totpLastStep: totpLastStep,
             createdAt: createdAt ?? Date(timeIntervalSince1970: 0)
+        )
+    }
+}
+
+extension WebAuthnCredentialModel {
+    func credential() throws -> WebAuthnCredential {
+        WebAuthnCredential(
+            id: try requireID(),
+            userID: userID,
+            credentialID: Array(credentialID),
+            publicKey: Array(publicKey),
+            signCount: signCount,
+            nameCiphertext: Array(nameCiphertext),
+            createdAt: createdAt,
+            lastUsedAt: lastUsedAt
         )
     }
 }

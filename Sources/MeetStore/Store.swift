@@ -113,6 +113,7 @@ public final class Store: Sendable {
         CreateFoundationSchema(),
         CreateDataKeys(),
         CreateIdentitySchema(),
+        CreateWebAuthnSchema(),
     ]
 
     /// Runs a trivial query; throws if the database cannot be reached.

@@ -83,3 +83,21 @@ class Browser:
 
     def close(self) -> None:
         self.driver.quit()
+
+
+def fill(browser: Browser, **fields: str) -> None:
+    """Types into inputs by id, replacing what they held."""
+    for name, value in fields.items():
+        element = browser.find(f"#{name}")
+        element.clear()
+        element.send_keys(value)
+
+
+def sign_in(browser: Browser, server, email: str | None = None, password: str | None = None) -> None:
+    """Opens /signin and submits an email and password (the owner's by default)."""
+    from conftest import OWNER, STRONG_PASSWORD
+
+    browser.open(server.url("/signin"))
+    browser.wait_for(lambda: browser.find("#email").is_displayed())
+    fill(browser, email=email or OWNER["email"], password=password or STRONG_PASSWORD)
+    browser.find("#signin-submit").click()

@@ -399,6 +399,18 @@ def _binary_snapshot(tmp_path_factory):
 
 
 @pytest.fixture
+def browser(artifacts_dir):
+    """Headless Chromium (Debian's, through its chromedriver) that saves screenshots as artefacts."""
+    from browser import CHROMEDRIVER, CHROMIUM, Browser
+
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.fail("chromium and chromedriver are required (scripts/test installs them)")
+    session = Browser(artifacts_dir)
+    yield session
+    session.close()
+
+
+@pytest.fixture
 def artifacts_dir(request) -> Path:
     """Per-test folder under Tests/e2e/artifacts/ for logs, kept after the run for diagnosis."""
     return _artifact_dir(request.node.nodeid)

@@ -3,34 +3,9 @@ from pyotp), save the recovery codes, sign out, and sign in again with the secon
 
 from __future__ import annotations
 
-import pytest
-
 from accounts import Authenticator
-from browser import CHROMEDRIVER, CHROMIUM, Browser
+from browser import fill, sign_in
 from conftest import OWNER, STRONG_PASSWORD
-
-
-@pytest.fixture
-def browser(artifacts_dir):
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.fail("chromium and chromedriver are required (scripts/test installs them)")
-    session = Browser(artifacts_dir)
-    yield session
-    session.close()
-
-
-def fill(browser, **fields):
-    for name, value in fields.items():
-        element = browser.find(f"#{name}")
-        element.clear()
-        element.send_keys(value)
-
-
-def sign_in(browser, server):
-    browser.open(server.url("/signin"))
-    browser.wait_for(lambda: browser.find("#email").is_displayed())
-    fill(browser, email=OWNER["email"], password=STRONG_PASSWORD)
-    browser.find("#signin-submit").click()
 
 
 def test_sign_in_enrol_totp_and_sign_in_again_with_it(make_server, browser):

@@ -1,24 +1,6 @@
 """The one-time setup page in a real browser: what the first person to open DigitalMeet sees."""
 
-import pytest
-
-from browser import CHROMEDRIVER, CHROMIUM, Browser
-
-
-@pytest.fixture
-def browser(artifacts_dir):
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.fail("chromium and chromedriver are required (scripts/test installs them)")
-    session = Browser(artifacts_dir)
-    yield session
-    session.close()
-
-
-def fill(browser, **fields):
-    for name, value in fields.items():
-        element = browser.find(f"#{name}")
-        element.clear()
-        element.send_keys(value)
+from browser import fill
 
 
 def test_owner_is_created_through_the_setup_page(make_server, browser):

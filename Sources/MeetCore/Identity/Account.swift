@@ -25,6 +25,8 @@ public struct UserAccount: Sendable, Equatable {
     public var pendingTOTPCiphertext: [UInt8]?
     /// The last TOTP time step accepted, so a code cannot be replayed.
     public var totpLastStep: Int64?
+    /// How many WebAuthn credentials (security keys, passkeys) the account has; filled in on load.
+    public var passkeyCount: Int
     public var createdAt: Date
 
     public init(
@@ -43,6 +45,7 @@ public struct UserAccount: Sendable, Equatable {
         totpSecretCiphertext: [UInt8]? = nil,
         pendingTOTPCiphertext: [UInt8]? = nil,
         totpLastStep: Int64? = nil,
+        passkeyCount: Int = 0,
         createdAt: Date
     ) {
         self.id = id
@@ -60,10 +63,13 @@ public struct UserAccount: Sendable, Equatable {
         self.totpSecretCiphertext = totpSecretCiphertext
         self.pendingTOTPCiphertext = pendingTOTPCiphertext
         self.totpLastStep = totpLastStep
+        self.passkeyCount = passkeyCount
         self.createdAt = createdAt
     }
 
-    public var mfaEnabled: Bool { totpSecretCiphertext != nil }
+    /// Whether sign-in asks for a second factor: an authenticator app, or at least one passkey.
+    public var mfaEnabled: Bool { hasTOTP || passkeyCount > 0 }
+    public var hasTOTP: Bool { totpSecretCiphertext != nil }
 }
 
 /// The identity settings of an organisation that sign-in enforces.
@@ -206,6 +212,48 @@ public struct Invitation: Sendable, Equatable {
     }
 }
 
+/// A registered WebAuthn credential (security key or passkey). The credential id and public key are
+/// not secrets; the name the person gave it is personal data, sealed.
+public struct WebAuthnCredential: Sendable, Equatable {
+    public var id: UUID
+    public var userID: UUID
+    public var credentialID: [UInt8]
+    /// The COSE_Key as the authenticator encoded it.
+    public var publicKey: [UInt8]
+    public var signCount: Int64
+    public var nameCiphertext: [UInt8]
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+
+    public init(
+        id: UUID,
+        userID: UUID,
+        credentialID: [UInt8],
+        publicKey: [UInt8],
+        signCount: Int64,
+        nameCiphertext: [UInt8],
+        createdAt: Date,
+        lastUsedAt: Date? = nil
+    ) {
+        self.id = id
+        self.userID = userID
+        self.credentialID = credentialID
+        self.publicKey = publicKey
+        self.signCount = signCount
+        self.nameCiphertext = nameCiphertext
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// What a WebAuthn challenge was issued for.
+public enum WebAuthnCeremony: String, Sendable, CaseIterable {
+    /// `navigator.credentials.create()`: adding a credential.
+    case register
+    /// `navigator.credentials.get()`: a second factor (sign-in, step-up, confirming a change).
+    case authenticate
+}
+
 /// Storage for accounts, sessions, second factors and emailed tokens. Every "claim" method is a
 /// conditional update, so two concurrent requests cannot both use one token, code or time step.
 public protocol IdentityRepository: Sendable {
@@ -227,13 +275,33 @@ public protocol IdentityRepository: Sendable {
 
     func setPendingTOTP(userID: UUID, ciphertext: [UInt8]?) async throws
     /// Makes the pending secret the confirmed one and replaces the recovery codes, atomically.
-    func confirmTOTP(userID: UUID, ciphertext: [UInt8], step: Int64, recoveryCodeHashes: [[UInt8]]) async throws
+    /// `recoveryCodeHashes` nil keeps the existing codes (another second factor already issued them).
+    func confirmTOTP(userID: UUID, ciphertext: [UInt8], step: Int64, recoveryCodeHashes: [[UInt8]]?) async throws
+    /// Removes the TOTP secret; the recovery codes go too unless a passkey remains.
     func disableMFA(userID: UUID) async throws
     /// Records `step` as used; false if it (or a later one) was already used.
     func claimTOTPStep(userID: UUID, step: Int64) async throws -> Bool
     func replaceRecoveryCodes(userID: UUID, hashes: [[UInt8]]) async throws
     func unusedRecoveryCodes(userID: UUID) async throws -> [(id: UUID, hash: [UInt8])]
     func claimRecoveryCode(id: UUID, at: Date) async throws -> Bool
+
+    func webAuthnCredentials(userID: UUID) async throws -> [WebAuthnCredential]
+    func webAuthnCredential(credentialID: [UInt8]) async throws -> WebAuthnCredential?
+    /// Inserts a credential (and, when given, replaces the recovery codes) atomically; false when the
+    /// credential id is already registered.
+    func addWebAuthnCredential(_ credential: WebAuthnCredential, recoveryCodeHashes: [[UInt8]]?) async throws -> Bool
+    /// Deletes one of the user's credentials; when it was the last second factor, the recovery codes
+    /// go too. False if there was no such credential.
+    func deleteWebAuthnCredential(id: UUID, userID: UUID) async throws -> Bool
+    /// Moves the counter from `expected` to `signCount` and records the use; false if the stored
+    /// counter is no longer `expected` (a concurrent use won).
+    func claimWebAuthnUse(id: UUID, expected: Int64, signCount: Int64, at: Date) async throws -> Bool
+    /// Stores a challenge (only its SHA-256) for five minutes, replacing older ones of the same user
+    /// and ceremony.
+    func createWebAuthnChallenge(userID: UUID, ceremony: WebAuthnCeremony, challengeHash: [UInt8], expiresAt: Date) async throws
+    /// Deletes the challenge and says whether it existed, belonged to the user and ceremony, and was
+    /// unexpired: a challenge works once.
+    func claimWebAuthnChallenge(userID: UUID, ceremony: WebAuthnCeremony, challengeHash: [UInt8], at: Date) async throws -> Bool
 
     func createSession(_ session: SessionRecord, tokenHash: [UInt8]) async throws
     func session(tokenHash: [UInt8]) async throws -> SessionRecord?

@@ -11,6 +11,7 @@ struct AccountController {
     struct PasswordChangeRequest: Decodable {
         let currentPassword: String
         let code: String?
+        let passkey: PasskeyAssertion?
         let newPassword: String
         let endOtherSessions: Bool?
     }
@@ -19,15 +20,39 @@ struct AccountController {
         let newEmail: String
         let currentPassword: String
         let code: String?
+        let passkey: PasskeyAssertion?
     }
 
+    /// The current password and, when the account has a second factor, a TOTP `code` or a `passkey`
+    /// assertion (from `POST /api/v1/auth/passkey/options`).
     struct FactorsRequest: Decodable {
         let currentPassword: String
         let code: String?
+        let passkey: PasskeyAssertion?
     }
 
     struct BeginTOTPRequest: Decodable {
         let currentPassword: String?
+        let passkey: PasskeyAssertion?
+    }
+
+    struct AddPasskeyRequest: Decodable {
+        let name: String
+        let currentPassword: String?
+        let code: String?
+        let passkey: PasskeyAssertion?
+        let credential: PasskeyAttestation
+    }
+
+    struct AddedPasskeyResponse: Encodable {
+        let passkey: IdentityService.PasskeySummary
+        /// Ten codes when this was the account's first second factor (shown once); otherwise empty.
+        let recoveryCodes: [String]
+        let csrfToken: String?
+    }
+
+    struct PasskeyList: ResponseEncodable {
+        let passkeys: [IdentityService.PasskeySummary]
     }
 
     struct CodeRequest: Decodable {
@@ -46,6 +71,10 @@ struct AccountController {
         let enabled: Bool
         let required: Bool
         let recoveryCodesRemaining: Int
+        /// Whether an authenticator app is set up.
+        let totp: Bool
+        /// How many security keys and passkeys the account has.
+        let passkeys: Int
     }
 
     struct RecoveryCodesResponse: Encodable {
@@ -90,6 +119,7 @@ struct AccountController {
                     signedIn,
                     current: body.currentPassword,
                     code: body.code,
+                    passkey: body.passkey,
                     new: body.newPassword,
                     endOtherSessions: body.endOtherSessions ?? true,
                     client: request.clientInfo(context: context)
@@ -106,6 +136,7 @@ struct AccountController {
                     newEmail: body.newEmail,
                     password: body.currentPassword,
                     code: body.code,
+                    passkey: body.passkey,
                     client: request.clientInfo(context: context)
                 )
             }
@@ -117,14 +148,21 @@ struct AccountController {
             return MFAStatus(
                 enabled: signedIn.user.mfaEnabled,
                 required: organization?.requireMFA ?? false,
-                recoveryCodesRemaining: try await identity.remainingRecoveryCodes(userID: signedIn.user.id)
+                recoveryCodesRemaining: try await identity.remainingRecoveryCodes(userID: signedIn.user.id),
+                totp: signedIn.user.hasTOTP,
+                passkeys: signedIn.user.passkeyCount
             )
         }
         account.post("/mfa/totp") { request, context -> Response in
             let signedIn = try context.requireSignedIn(allowing: [.active, .enrol])
             let body = try await request.decodeJSON(as: BeginTOTPRequest.self, context: context)
             let enrolment = try await mapped {
-                try await identity.beginTOTP(signedIn, password: body.currentPassword, client: request.clientInfo(context: context))
+                try await identity.beginTOTP(
+                    signedIn,
+                    password: body.currentPassword,
+                    passkey: body.passkey,
+                    client: request.clientInfo(context: context)
+                )
             }
             return try Self.json(enrolment)
         }
@@ -146,6 +184,7 @@ struct AccountController {
                     signedIn,
                     password: body.currentPassword,
                     code: body.code,
+                    passkey: body.passkey,
                     client: request.clientInfo(context: context)
                 )
             }
@@ -159,10 +198,67 @@ struct AccountController {
                     signedIn,
                     password: body.currentPassword,
                     code: body.code,
+                    passkey: body.passkey,
                     client: request.clientInfo(context: context)
                 )
             }
             return try Self.json(RecoveryCodesResponse(recoveryCodes: codes, csrfToken: nil))
+        }
+        addPasskeyRoutes(to: account)
+    }
+
+    /// Security keys and passkeys: options for `navigator.credentials.create()`, registration, list and removal.
+    func addPasskeyRoutes(to account: RouterGroup<AppRequestContext>) {
+        account.post("/passkeys/options") { _, context -> Response in
+            let signedIn = try context.requireSignedIn(allowing: [.active, .enrol])
+            return try Self.json(try await mapped { try await identity.passkeyCreationOptions(signedIn) })
+        }
+        account.post("/passkeys") { request, context -> Response in
+            let signedIn = try context.requireSignedIn(allowing: [.active, .enrol])
+            let body = try await request.decodeJSON(as: AddPasskeyRequest.self, context: context)
+            let result = try await mapped {
+                try await identity.addPasskey(
+                    signedIn,
+                    name: body.name,
+                    password: body.currentPassword,
+                    code: body.code,
+                    passkey: body.passkey,
+                    credential: body.credential,
+                    client: request.clientInfo(context: context)
+                )
+            }
+            var response = try Self.json(
+                AddedPasskeyResponse(
+                    passkey: result.passkey,
+                    recoveryCodes: result.recoveryCodes,
+                    csrfToken: result.grant.map { CSRFToken.derive(from: $0.token) }
+                )
+            )
+            response.status = .created
+            if let grant = result.grant { response.setSession(grant) }
+            return response
+        }
+        account.get("/passkeys") { _, context -> PasskeyList in
+            let signedIn = try context.requireSignedIn(allowing: [.active, .enrol])
+            return PasskeyList(passkeys: try await identity.passkeys(of: signedIn))
+        }
+        account.delete("/passkeys/:id") { request, context -> Response in
+            let signedIn = try context.requireSignedIn()
+            guard let id = context.parameters.get("id", as: UUID.self) else {
+                throw APIError(.notFound, code: "not_found", message: "There is no such security key.")
+            }
+            let body = try await request.decodeJSON(as: FactorsRequest.self, context: context)
+            try await mapped {
+                try await identity.removePasskey(
+                    signedIn,
+                    id: id,
+                    password: body.currentPassword,
+                    code: body.code,
+                    passkey: body.passkey,
+                    client: request.clientInfo(context: context)
+                )
+            }
+            return Response(status: .noContent)
         }
     }
 

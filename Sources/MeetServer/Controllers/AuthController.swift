@@ -17,11 +17,17 @@ struct AuthController {
     struct SecondFactorRequest: Decodable {
         let code: String?
         let recoveryCode: String?
+        let passkey: PasskeyAssertion?
+    }
+
+    struct PasskeySignInRequest: Decodable {
+        let credential: PasskeyAssertion
     }
 
     struct StepUpRequest: Decodable {
         let password: String
         let code: String?
+        let passkey: PasskeyAssertion?
     }
 
     struct SignUpRequest: Decodable {
@@ -86,6 +92,8 @@ struct AuthController {
         let stepUpUntil: Date?
         let expiresAt: Date?
         let user: User?
+        /// During stage `mfa`: the second factors the account offers ("totp", "passkey").
+        let secondFactors: [String]?
         let signupAllowed: Bool
     }
 
@@ -109,6 +117,27 @@ struct AuthController {
                     pending: pending,
                     code: body.code,
                     recoveryCode: body.recoveryCode,
+                    passkey: body.passkey,
+                    client: request.clientInfo(context: context)
+                )
+            }
+            return try stageResponse(grant)
+        }
+        // Options for `navigator.credentials.get()`: a pending sign-in, or a signed-in person confirming
+        // a step-up or a security change with a passkey.
+        auth.post("/passkey/options") { _, context -> Response in
+            let signedIn = try context.requireSignedIn(allowing: [.mfa, .active])
+            return try AccountController.json(try await mapped { try await identity.passkeyRequestOptions(signedIn) })
+        }
+        auth.post("/passkey") { request, context -> Response in
+            let pending = try context.requireSignedIn(allowing: [.mfa])
+            let body = try await request.decodeJSON(as: PasskeySignInRequest.self, context: context)
+            let grant = try await mapped {
+                try await identity.completeSecondFactor(
+                    pending: pending,
+                    code: nil,
+                    recoveryCode: nil,
+                    passkey: body.credential,
                     client: request.clientInfo(context: context)
                 )
             }
@@ -118,7 +147,13 @@ struct AuthController {
             let signedIn = try context.requireSignedIn()
             let body = try await request.decodeJSON(as: StepUpRequest.self, context: context)
             let grant = try await mapped {
-                try await identity.stepUp(signedIn, password: body.password, code: body.code, client: request.clientInfo(context: context))
+                try await identity.stepUp(
+                    signedIn,
+                    password: body.password,
+                    code: body.code,
+                    passkey: body.passkey,
+                    client: request.clientInfo(context: context)
+                )
             }
             return try stageResponse(grant)
         }
@@ -200,6 +235,7 @@ struct AuthController {
                 stepUpUntil: nil,
                 expiresAt: nil,
                 user: nil,
+                secondFactors: nil,
                 signupAllowed: signupAllowed
             )
         }
@@ -223,6 +259,8 @@ struct AuthController {
                     mfaEnabled: signedIn.user.mfaEnabled,
                     organizationRequiresMFA: organization?.requireMFA ?? false
                 ),
+            secondFactors: session.stage == .mfa
+                ? (signedIn.user.hasTOTP ? ["totp"] : []) + (signedIn.user.passkeyCount > 0 ? ["passkey"] : []) : nil,
             signupAllowed: signupAllowed
         )
     }

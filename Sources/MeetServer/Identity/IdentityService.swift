@@ -188,12 +188,18 @@ struct IdentityService: Sendable {
     }
 
     /// Verifies the second factor of a pending sign-in and turns it into a full session with a new token.
-    func completeSecondFactor(pending: SignedIn, code: String?, recoveryCode: String?, client: ClientInfo) async throws -> SessionGrant {
+    func completeSecondFactor(
+        pending: SignedIn,
+        code: String?,
+        recoveryCode: String?,
+        passkey: PasskeyAssertion? = nil,
+        client: ClientInfo
+    ) async throws -> SessionGrant {
         let now = now()
         guard pending.session.stage == .mfa else {
             throw MeetError(.conflict, "This sign-in does not need a code.")
         }
-        try await checkSecondFactor(user: pending.user, code: code, recoveryCode: recoveryCode, client: client, now: now)
+        try await checkSecondFactor(user: pending.user, code: code, recoveryCode: recoveryCode, passkey: passkey, client: client, now: now)
         let grant = try await makeSession(user: pending.user, stage: .active, client: client, stepUp: now, now: now)
         guard try await repository.replaceSession(id: pending.session.id, with: grant.session, tokenHash: grant.token.hash) else {
             throw MeetError(.unauthorized, "This sign-in has ended; start again.")
@@ -201,9 +207,16 @@ struct IdentityService: Sendable {
         return try await completeSignIn(grant: grant, user: pending.user, client: client, now: now)
     }
 
-    /// Checks a TOTP code (once per time step) or a recovery code (once each). A failure counts toward
-    /// the account's lockout like a wrong password.
-    func checkSecondFactor(user: UserAccount, code: String?, recoveryCode: String?, client: ClientInfo, now: Date) async throws {
+    /// Checks a passkey assertion, a TOTP code (once per time step) or a recovery code (once each). A
+    /// failure counts toward the account's lockout like a wrong password.
+    func checkSecondFactor(
+        user: UserAccount,
+        code: String?,
+        recoveryCode: String?,
+        passkey: PasskeyAssertion? = nil,
+        client: ClientInfo,
+        now: Date
+    ) async throws {
         let fresh = try await repository.user(id: user.id) ?? user
         if case .delayed = lockout.state(failures: fresh.failedLogins, lastFailure: fresh.lastFailedLoginAt, now: now) {
             throw MeetError(.invalidCredentials, "Too many wrong codes; wait a little and try again.")
@@ -212,7 +225,9 @@ struct IdentityService: Sendable {
             throw MeetError(.invalidCredentials, "This account cannot sign in now.")
         }
         var accepted = false
-        if let code, let sealed = fresh.totpSecretCiphertext {
+        if let passkey {
+            accepted = try await verifyPasskeyAssertion(passkey, user: fresh, now: now)
+        } else if let code, let sealed = fresh.totpSecretCiphertext {
             let secret = try await dataKeys.open(sealed, binding: EncryptedColumn.userTOTPSecret.binding(rowID: fresh.id))
             if let step = TOTP(secret: secret).verify(code.filter { !$0.isWhitespace }, at: now, lastUsedStep: fresh.totpLastStep) {
                 accepted = try await repository.claimTOTPStep(userID: fresh.id, step: step)
@@ -234,7 +249,10 @@ struct IdentityService: Sendable {
             }
         }
         guard accepted else {
-            try await recordFailure(account: fresh, client: client, reason: "wrong second factor", now: now)
+            try await recordFailure(account: fresh, client: client, reason: passkey == nil ? "wrong second factor" : "passkey refused", now: now)
+            if passkey != nil {
+                throw MeetError(.invalidCredentials, "That security key or passkey was not accepted. Try again, or use another second factor.")
+            }
             throw MeetError(.invalidCredentials, "That code is not right. Codes change every 30 seconds and each works once.", field: "code")
         }
         if fresh.failedLogins > 0 { try await repository.clearFailedLogins(userID: fresh.id) }
@@ -352,12 +370,18 @@ struct IdentityService: Sendable {
     }
 
     /// A fresh password and second factor: the session gets a new token and five minutes of step-up.
-    func stepUp(_ signedIn: SignedIn, password: String, code: String?, client: ClientInfo) async throws -> SessionGrant {
+    func stepUp(
+        _ signedIn: SignedIn,
+        password: String,
+        code: String?,
+        passkey: PasskeyAssertion? = nil,
+        client: ClientInfo
+    ) async throws -> SessionGrant {
         let now = now()
         guard signedIn.user.mfaEnabled else {
             throw MeetError(.mfaRequired, "Set up two-step verification first; administrative actions need it.")
         }
-        try await checkCurrentFactors(signedIn.user, password: password, code: code, client: client, now: now)
+        try await checkCurrentFactors(signedIn.user, password: password, code: code, passkey: passkey, client: client, now: now)
         var session = signedIn.session
         let token = SecureToken()
         session.id = UUID()
@@ -386,8 +410,16 @@ struct IdentityService: Sendable {
         }
     }
 
-    /// The current password and, when MFA is on, a code: what changing a security setting requires.
-    func checkCurrentFactors(_ user: UserAccount, password: String, code: String?, client: ClientInfo, now: Date) async throws {
+    /// The current password and, when MFA is on, a code or a passkey assertion: what changing a security
+    /// setting requires.
+    func checkCurrentFactors(
+        _ user: UserAccount,
+        password: String,
+        code: String?,
+        passkey: PasskeyAssertion? = nil,
+        client: ClientInfo,
+        now: Date
+    ) async throws {
         let fresh = try await repository.user(id: user.id) ?? user
         let locked: Bool =
             switch lockout.state(failures: fresh.failedLogins, lastFailure: fresh.lastFailedLoginAt, now: now) {
@@ -402,7 +434,7 @@ struct IdentityService: Sendable {
             throw MeetError(.invalidCredentials, "Your current password is not right.", field: "currentPassword")
         }
         if fresh.mfaEnabled {
-            try await checkSecondFactor(user: fresh, code: code, recoveryCode: nil, client: client, now: now)
+            try await checkSecondFactor(user: fresh, code: code, recoveryCode: nil, passkey: passkey, client: client, now: now)
         }
     }
 
@@ -412,6 +444,7 @@ struct IdentityService: Sendable {
         _ signedIn: SignedIn,
         current: String,
         code: String?,
+        passkey: PasskeyAssertion? = nil,
         new: String,
         endOtherSessions: Bool,
         client: ClientInfo
@@ -421,7 +454,7 @@ struct IdentityService: Sendable {
         let now = now()
         let email = try await email(of: signedIn.user)
         try policy.validate(new, mfaEnforced: signedIn.user.mfaEnabled, contextWords: [signedIn.user.displayName, email])
-        try await checkCurrentFactors(signedIn.user, password: current, code: code, client: client, now: now)
+        try await checkCurrentFactors(signedIn.user, password: current, code: code, passkey: passkey, client: client, now: now)
         try await repository.updatePasswordHash(userID: signedIn.user.id, hash: try await hasher.hash(new), at: now)
         if endOtherSessions { _ = try await repository.deleteSessions(userID: signedIn.user.id, keeping: signedIn.session.id) }
         logger.notice(
@@ -582,13 +615,20 @@ struct IdentityService: Sendable {
 
     // MARK: Email change
 
-    func requestEmailChange(_ signedIn: SignedIn, newEmail: String, password: String, code: String?, client: ClientInfo) async throws {
+    func requestEmailChange(
+        _ signedIn: SignedIn,
+        newEmail: String,
+        password: String,
+        code: String?,
+        passkey: PasskeyAssertion? = nil,
+        client: ClientInfo
+    ) async throws {
         let now = now()
         let normalized = EmailAddress.normalize(newEmail)
         guard EmailAddress.isPlausible(normalized) else {
             throw MeetError(.invalidInput, "Enter an email address such as name@example.com.", field: "newEmail")
         }
-        try await checkCurrentFactors(signedIn.user, password: password, code: code, client: client, now: now)
+        try await checkCurrentFactors(signedIn.user, password: password, code: code, passkey: passkey, client: client, now: now)
         let token = SecureToken()
         let id = UUID()
         let payload = try await dataKeys.seal(
@@ -652,12 +692,13 @@ struct IdentityService: Sendable {
     }
 
     /// Starts TOTP enrolment: a new secret (kept pending until a code from it is entered).
-    func beginTOTP(_ signedIn: SignedIn, password: String?, client: ClientInfo) async throws -> Enrolment {
+    func beginTOTP(_ signedIn: SignedIn, password: String?, passkey: PasskeyAssertion? = nil, client: ClientInfo) async throws -> Enrolment {
         let now = now()
-        // During forced enrolment the password was checked moments ago; elsewhere it is asked again.
+        // During forced enrolment the password was checked moments ago; elsewhere it is asked again
+        // (with a passkey, when the account already has one).
         if signedIn.session.stage != .enrol {
-            if signedIn.user.mfaEnabled { throw MeetError(.conflict, "Two-step verification is already on; turn it off first to enrol another app.") }
-            try await checkCurrentFactors(signedIn.user, password: password ?? "", code: nil, client: client, now: now)
+            if signedIn.user.hasTOTP { throw MeetError(.conflict, "An authenticator app is already set up; turn it off first to enrol another app.") }
+            try await checkCurrentFactors(signedIn.user, password: password ?? "", code: nil, passkey: passkey, client: client, now: now)
         }
         let totp = TOTP.generate()
         let sealed = try await dataKeys.seal(
@@ -682,11 +723,12 @@ struct IdentityService: Sendable {
         guard let step = TOTP(secret: secret).verify(code.filter { !$0.isWhitespace }, at: now, lastUsedStep: nil) else {
             throw MeetError(.invalidInput, "That code is not right. Check the time on your phone and enter the current code.", field: "code")
         }
-        let codes = RecoveryCodes.generate()
+        // Recovery codes come with the first second factor; a passkey added before already brought them.
+        let codes = user.mfaEnabled ? [] : RecoveryCodes.generate()
         var hashes: [[UInt8]] = []
         for code in codes { hashes.append(try await recoveryCodeHash(code, userID: user.id)) }
         let confirmed = try await dataKeys.seal(secret, scope: .user(user.id), binding: EncryptedColumn.userTOTPSecret.binding(rowID: user.id))
-        try await repository.confirmTOTP(userID: user.id, ciphertext: confirmed, step: step, recoveryCodeHashes: hashes)
+        try await repository.confirmTOTP(userID: user.id, ciphertext: confirmed, step: step, recoveryCodeHashes: user.mfaEnabled ? nil : hashes)
         logger.notice("Two-step verification turned on", metadata: ["event": "mfa.enabled", "user_id": "\(user.id)"])
         await notify(user, subject: "Two-step verification is on", text: "Two-step verification was turned on for your DigitalMeet account.\n")
         var grant: SessionGrant?
@@ -696,14 +738,23 @@ struct IdentityService: Sendable {
         return (codes, grant)
     }
 
-    func disableTOTP(_ signedIn: SignedIn, password: String, code: String?, client: ClientInfo) async throws {
+    func disableTOTP(_ signedIn: SignedIn, password: String, code: String?, passkey: PasskeyAssertion? = nil, client: ClientInfo) async throws {
         let now = now()
-        guard signedIn.user.mfaEnabled else { throw MeetError(.conflict, "Two-step verification is not on.") }
-        if try await repository.organizationSecurity(id: signedIn.user.organizationID)?.requireMFA == true {
+        guard signedIn.user.hasTOTP else { throw MeetError(.conflict, "No authenticator app is set up.") }
+        if signedIn.user.passkeyCount == 0, try await repository.organizationSecurity(id: signedIn.user.organizationID)?.requireMFA == true {
             throw MeetError(.forbidden, "Your organisation requires two-step verification, so it cannot be turned off.")
         }
-        try await checkCurrentFactors(signedIn.user, password: password, code: code, client: client, now: now)
+        try await checkCurrentFactors(signedIn.user, password: password, code: code, passkey: passkey, client: client, now: now)
         try await repository.disableMFA(userID: signedIn.user.id)
+        if signedIn.user.passkeyCount > 0 {
+            logger.notice("Authenticator app removed; passkeys remain", metadata: ["event": "mfa.totp_removed", "user_id": "\(signedIn.user.id)"])
+            await notify(
+                signedIn.user,
+                subject: "Your authenticator app was removed",
+                text: "Codes from an authenticator app no longer sign in to your DigitalMeet account; your security keys and passkeys still do.\n"
+            )
+            return
+        }
         logger.notice("Two-step verification turned off", metadata: ["event": "mfa.disabled", "user_id": "\(signedIn.user.id)"])
         await notify(
             signedIn.user,
@@ -713,9 +764,15 @@ struct IdentityService: Sendable {
         )
     }
 
-    func regenerateRecoveryCodes(_ signedIn: SignedIn, password: String, code: String?, client: ClientInfo) async throws -> [String] {
+    func regenerateRecoveryCodes(
+        _ signedIn: SignedIn,
+        password: String,
+        code: String?,
+        passkey: PasskeyAssertion? = nil,
+        client: ClientInfo
+    ) async throws -> [String] {
         guard signedIn.user.mfaEnabled else { throw MeetError(.conflict, "Two-step verification is not on.") }
-        try await checkCurrentFactors(signedIn.user, password: password, code: code, client: client, now: now())
+        try await checkCurrentFactors(signedIn.user, password: password, code: code, passkey: passkey, client: client, now: now())
         let codes = RecoveryCodes.generate()
         var hashes: [[UInt8]] = []
         for code in codes { hashes.append(try await recoveryCodeHash(code, userID: signedIn.user.id)) }

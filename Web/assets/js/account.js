@@ -1,7 +1,8 @@
-// The account page: two-step verification, password, sessions and email. Every change asks for the
-// current factors again; the server enforces that, this page only asks for them up front.
+// The account page: two-step verification, security keys, password, sessions and email. Every change
+// asks for the current factors again; the server enforces that, this page only asks for them up front.
 import { deleteJSON, getJSON, loadSession, postJSON } from "./api.js";
 import { Form } from "./forms.js";
+import { createCredential, getAssertion, isSupported } from "./webauthn.js";
 
 const pageMessage = document.getElementById("page-message");
 let session = await loadSession().catch(() => null);
@@ -16,6 +17,17 @@ function announce(text, kind = "success") {
   pageMessage.hidden = !text;
 }
 
+// The second factors the account has (GET /api/v1/account/mfa); null until first loaded.
+let mfa = null;
+const hasTOTP = () => mfa ? mfa.totp : session.user.mfaEnabled;
+
+/** The second factor for a security change: the typed code, or (without an app) a passkey assertion. */
+async function secondFactor(code) {
+  if (hasTOTP()) return { code };
+  if (mfa && mfa.passkeys > 0) return { passkey: await getAssertion(await postJSON("/api/v1/auth/passkey/options")) };
+  return {};
+}
+
 const roles = { owner: "Owner", admin: "Administrator", auditor: "Auditor", member: "Member" };
 function renderProfile() {
   const user = session.user;
@@ -26,7 +38,8 @@ function renderProfile() {
   const enrolling = session.stage === "enrol";
   document.getElementById("enrol-required").hidden = !enrolling;
   for (const card of document.querySelectorAll(".requires-active")) card.hidden = enrolling;
-  for (const field of document.querySelectorAll(".mfa-only")) field.hidden = !user.mfaEnabled;
+  for (const field of document.querySelectorAll(".mfa-only")) field.hidden = !hasTOTP();
+  document.getElementById("passkeyPassword-field").hidden = enrolling;
   document.getElementById("newPassword-hint").textContent = user.mfaEnabled
     ? "At least 8 characters, because your account has two-step verification."
     : "At least 15 characters. A few unrelated words make a strong, memorable passphrase.";
@@ -40,20 +53,24 @@ const manageForm = new Form(document.getElementById("mfa-manage-form"), ["manage
 
 async function renderMFA() {
   const status = await getJSON("/api/v1/account/mfa");
+  mfa = status;
+  renderProfile();
   mfaStatus.textContent = status.enabled ? "On" : "Off";
   mfaStatus.className = "status " + (status.enabled ? "status--on" : "status--off");
-  startForm.form.hidden = status.enabled;
+  startForm.form.hidden = status.totp;
   document.getElementById("enrolPassword-field").hidden = session.stage === "enrol";
   document.getElementById("mfa-manage").hidden = !status.enabled;
-  document.getElementById("disable-mfa").hidden = status.required;
+  document.getElementById("disable-mfa").hidden = !status.totp || (status.required && status.passkeys === 0);
   document.getElementById("recovery-remaining").textContent =
     status.recoveryCodesRemaining + " of 10 recovery codes left." + (status.required ? " Your organisation requires two-step verification." : "");
 }
 
 startForm.onSubmit(async () => {
-  const payload = session.stage === "enrol" ? {} : { currentPassword: startForm.value("enrolPassword") };
   if (session.stage !== "enrol" && !startForm.requireFilled()) return;
-  const enrolment = await startForm.run("Preparing…", () => postJSON("/api/v1/account/mfa/totp", payload));
+  const enrolment = await startForm.run("Preparing…", async () => {
+    const payload = session.stage === "enrol" ? {} : { currentPassword: startForm.value("enrolPassword"), ...(await secondFactor(null)) };
+    return postJSON("/api/v1/account/mfa/totp", payload);
+  });
   if (!enrolment) return;
   document.getElementById("enrolPassword").value = "";
   const svg = new DOMParser().parseFromString(enrolment.qrSVG, "image/svg+xml").documentElement;
@@ -71,8 +88,9 @@ confirmForm.onSubmit(async () => {
   if (!result) return;
   confirmForm.form.hidden = true;
   document.getElementById("enrolCode").value = "";
-  showRecoveryCodes(result.recoveryCodes);
   session = await loadSession();
+  if (result.recoveryCodes.length > 0) showRecoveryCodes(result.recoveryCodes);
+  else await renderMFA();
   renderProfile();
   announce("Two-step verification is on.");
 });
@@ -95,10 +113,11 @@ document.getElementById("recovery-saved").addEventListener("click", async () => 
   await renderMFA();
 });
 
+const manageRequired = () => (hasTOTP() ? ["managePassword", "manageCode"] : ["managePassword"]);
 manageForm.onSubmit(async () => {
-  if (!manageForm.requireFilled()) return;
-  const result = await manageForm.run("Making codes…", () => postJSON("/api/v1/account/mfa/recovery-codes", {
-    currentPassword: manageForm.value("managePassword"), code: manageForm.value("manageCode"),
+  if (!manageForm.requireFilled(manageRequired())) return;
+  const result = await manageForm.run("Making codes…", async () => postJSON("/api/v1/account/mfa/recovery-codes", {
+    currentPassword: manageForm.value("managePassword"), ...(await secondFactor(manageForm.value("manageCode"))),
   }));
   document.getElementById("manageCode").value = "";
   if (!result) return;
@@ -109,10 +128,12 @@ manageForm.onSubmit(async () => {
 
 document.getElementById("disable-mfa").addEventListener("click", async () => {
   manageForm.clear();
-  if (!manageForm.requireFilled()) return;
+  if (!manageForm.requireFilled(manageRequired())) return;
   if (!confirm("Turn off two-step verification? Your account will then be protected by its password alone.")) return;
   const done = await manageForm.run("Turning off…", async () => {
-    await postJSON("/api/v1/account/mfa/disable", { currentPassword: manageForm.value("managePassword"), code: manageForm.value("manageCode") });
+    await postJSON("/api/v1/account/mfa/disable", {
+      currentPassword: manageForm.value("managePassword"), ...(await secondFactor(manageForm.value("manageCode"))),
+    });
     return true;
   });
   document.getElementById("manageCode").value = "";
@@ -121,18 +142,99 @@ document.getElementById("disable-mfa").addEventListener("click", async () => {
   session = await loadSession();
   renderProfile();
   await renderMFA();
-  announce("Two-step verification is off.", "error");
+  announce(mfa.enabled ? "The authenticator app was removed; your security keys still work." : "Two-step verification is off.", "error");
+});
+
+// --- Security keys and passkeys ---------------------------------------------------------------
+const passkeyForm = new Form(document.getElementById("passkey-form"), ["passkeyName", "passkeyPassword", "passkeyCode"],
+  document.getElementById("passkeys-message"));
+
+/** The current factors for adding or removing a key (none during forced enrolment). */
+async function passkeyFactors() {
+  if (session.stage === "enrol") return {};
+  return { currentPassword: passkeyForm.value("passkeyPassword"), ...(await secondFactor(passkeyForm.value("passkeyCode"))) };
+}
+
+function passkeyFactorFields() {
+  if (session.stage === "enrol") return [];
+  return hasTOTP() ? ["passkeyPassword", "passkeyCode"] : ["passkeyPassword"];
+}
+
+async function renderPasskeys() {
+  const { passkeys } = await getJSON("/api/v1/account/passkeys");
+  document.getElementById("passkeys-empty").hidden = passkeys.length > 0;
+  const list = document.getElementById("passkeys-list");
+  list.replaceChildren(...passkeys.map((entry) => {
+    const item = document.createElement("li");
+    item.className = "list__item";
+    item.dataset.passkeyId = entry.id;
+    const text = document.createElement("div");
+    const title = document.createElement("span");
+    title.className = "list__title";
+    title.textContent = entry.name;
+    const detail = document.createElement("div");
+    detail.className = "muted";
+    detail.textContent = "Added " + timeFormat.format(new Date(entry.createdAt)) + " · "
+      + (entry.lastUsedAt ? "last used " + timeFormat.format(new Date(entry.lastUsedAt)) : "not used yet");
+    text.append(title, detail);
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "button button--danger";
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", "Remove the security key " + entry.name);
+    remove.hidden = session.stage !== "active";
+    remove.addEventListener("click", () => removePasskey(entry));
+    item.append(text, remove);
+    return item;
+  }));
+}
+
+async function removePasskey(entry) {
+  passkeyForm.clear();
+  if (!passkeyForm.requireFilled(passkeyFactorFields())) return;
+  if (!confirm("Remove the security key “" + entry.name + "”? It will no longer sign in to your account.")) return;
+  const done = await passkeyForm.run("Removing…", async () => {
+    await deleteJSON("/api/v1/account/passkeys/" + entry.id, await passkeyFactors());
+    return true;
+  });
+  document.getElementById("passkeyCode").value = "";
+  if (!done) return;
+  document.getElementById("passkeyPassword").value = "";
+  session = await loadSession();
+  await renderMFA();
+  await renderPasskeys();
+  announce("The security key “" + entry.name + "” was removed.");
+}
+
+passkeyForm.onSubmit(async () => {
+  if (!passkeyForm.requireFilled(["passkeyName", ...passkeyFactorFields()])) return;
+  const result = await passkeyForm.run("Waiting for your key…", async () => {
+    // The current factors first (a passkey assertion among them), then the new key.
+    const factors = await passkeyFactors();
+    const credential = await createCredential(await postJSON("/api/v1/account/passkeys/options"));
+    return postJSON("/api/v1/account/passkeys", { name: passkeyForm.value("passkeyName"), ...factors, credential });
+  });
+  document.getElementById("passkeyCode").value = "";
+  if (!result) return;
+  for (const name of ["passkeyName", "passkeyPassword"]) document.getElementById(name).value = "";
+  session = await loadSession();
+  renderProfile();
+  await renderPasskeys();
+  if (result.recoveryCodes.length > 0) showRecoveryCodes(result.recoveryCodes);
+  else await renderMFA();
+  announce("The security key “" + result.passkey.name + "” was added.");
+  if (session.stage === "active") await renderSessions();
 });
 
 // --- Password ---------------------------------------------------------------------------------
 const passwordForm = new Form(document.getElementById("password-form"), ["currentPassword", "passwordCode", "newPassword"], document.getElementById("password-message"));
 passwordForm.onSubmit(async () => {
-  const required = session.user.mfaEnabled ? ["currentPassword", "passwordCode", "newPassword"] : ["currentPassword", "newPassword"];
+  const required = hasTOTP() ? ["currentPassword", "passwordCode", "newPassword"] : ["currentPassword", "newPassword"];
   if (!passwordForm.requireFilled(required)) return;
   const endOthers = document.getElementById("endOtherSessions").checked;
-  const result = await passwordForm.run("Changing…", () => postJSON("/api/v1/account/password", {
+  const result = await passwordForm.run("Changing…", async () => postJSON("/api/v1/account/password", {
     currentPassword: passwordForm.value("currentPassword"),
-    code: session.user.mfaEnabled ? passwordForm.value("passwordCode") : null,
+    ...(await secondFactor(passwordForm.value("passwordCode"))),
     newPassword: passwordForm.value("newPassword"),
     endOtherSessions: endOthers,
   }));
@@ -206,12 +308,12 @@ document.getElementById("sign-out").addEventListener("click", async () => {
 // --- Email ------------------------------------------------------------------------------------
 const emailForm = new Form(document.getElementById("email-form"), ["newEmail", "emailPassword", "emailCode"], document.getElementById("email-message"));
 emailForm.onSubmit(async () => {
-  const required = session.user.mfaEnabled ? ["newEmail", "emailPassword", "emailCode"] : ["newEmail", "emailPassword"];
+  const required = hasTOTP() ? ["newEmail", "emailPassword", "emailCode"] : ["newEmail", "emailPassword"];
   if (!emailForm.requireFilled(required)) return;
-  const result = await emailForm.run("Sending…", () => postJSON("/api/v1/account/email", {
+  const result = await emailForm.run("Sending…", async () => postJSON("/api/v1/account/email", {
     newEmail: emailForm.value("newEmail"),
     currentPassword: emailForm.value("emailPassword"),
-    code: session.user.mfaEnabled ? emailForm.value("emailCode") : null,
+    ...(await secondFactor(emailForm.value("emailCode"))),
   }));
   document.getElementById("emailCode").value = "";
   if (!result) return;
@@ -221,6 +323,12 @@ emailForm.onSubmit(async () => {
 
 renderProfile();
 await renderMFA();
+if (isSupported()) await renderPasskeys();
+else {
+  passkeyForm.form.hidden = true;
+  document.getElementById("passkeys-unsupported").hidden = false;
+  document.getElementById("passkeys-empty").hidden = true;
+}
 if (session.stage === "active") await renderSessions();
 if (session.stage === "enrol" || location.hash === "#enrol") {
   if (location.hash) history.replaceState(null, "", location.pathname);

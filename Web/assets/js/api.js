@@ -48,8 +48,11 @@ export async function postJSON(path, payload) {
   }));
 }
 
-export async function deleteJSON(path) {
-  return parse(await fetch(path, { method: "DELETE", credentials: "same-origin", headers: headers({}) }));
+/** DELETE, with a JSON body when `payload` is given (removals that need the current factors). */
+export async function deleteJSON(path, payload) {
+  const init = { method: "DELETE", credentials: "same-origin", headers: headers(payload ? { "Content-Type": "application/json" } : {}) };
+  if (payload) init.body = JSON.stringify(payload);
+  return parse(await fetch(path, init));
 }
 
 /** The visitor's session; also arms the CSRF token for later requests. */

@@ -2,12 +2,15 @@
 // new session cookie from the server; this page never sees the session token itself.
 import { getJSON, postJSON, setCsrfToken } from "./api.js";
 import { Form, safeNextPath } from "./forms.js";
+import { getAssertion, isSupported } from "./webauthn.js";
 
 const passwordStep = document.getElementById("password-step");
 const codeStep = document.getElementById("code-step");
 const signin = new Form(document.getElementById("signin-form"), ["email", "password"], document.getElementById("signin-message"));
 const codeForm = new Form(document.getElementById("code-form"), ["code", "recoveryCode"], document.getElementById("code-message"));
 let usingRecovery = false;
+// What the account offers after its password ("totp", "passkey"); both until the server says.
+let factors = ["totp", "passkey"];
 
 function finish(stage) {
   if (stage === "enrol") location.assign("/account#enrol");
@@ -17,15 +20,33 @@ function finish(stage) {
 const session = await getJSON("/api/v1/auth/session").catch(() => null);
 if (session?.signupAllowed) document.getElementById("signup-link").hidden = false;
 if (session?.stage === "active") finish("active");
-else if (session?.stage === "mfa") showCodeStep(session.csrfToken);
+else if (session?.stage === "mfa") await showCodeStep(session.csrfToken);
 else if (session?.stage === "enrol") finish("enrol");
 
-function showCodeStep(csrfToken) {
+async function showCodeStep(csrfToken) {
   setCsrfToken(csrfToken);
   passwordStep.hidden = true;
   codeStep.hidden = false;
+  const current = await getJSON("/api/v1/auth/session").catch(() => null);
+  if (current?.secondFactors) factors = current.secondFactors;
+  const passkey = factors.includes("passkey") && isSupported();
+  document.getElementById("passkey-actions").hidden = !passkey;
+  if (!factors.includes("totp")) {
+    document.getElementById("code-intro").textContent = passkey
+      ? "Use your security key or passkey, or one of your recovery codes."
+      : "Enter one of your recovery codes.";
+    showCodeInput();
+  }
   document.getElementById("code-title").focus();
-  document.getElementById("code").focus();
+  if (!document.getElementById("code-field").hidden) document.getElementById("code").focus();
+}
+
+/** Shows the field for the factor in use: the app's code, or a recovery code. */
+function showCodeInput() {
+  const totp = factors.includes("totp");
+  document.getElementById("code-field").hidden = usingRecovery || !totp;
+  document.getElementById("recovery-field").hidden = !usingRecovery;
+  document.getElementById("code-submit").hidden = !usingRecovery && !totp;
 }
 
 signin.onSubmit(async () => {
@@ -35,20 +56,49 @@ signin.onSubmit(async () => {
     document.getElementById("password").value = "";
     return;
   }
-  if (result.stage === "mfa") showCodeStep(result.csrfToken);
+  if (result.stage === "mfa") await showCodeStep(result.csrfToken);
   else finish(result.stage);
 });
 
 document.getElementById("toggle-recovery").addEventListener("click", (event) => {
   usingRecovery = !usingRecovery;
   codeForm.clear();
-  document.getElementById("code-field").hidden = usingRecovery;
-  document.getElementById("recovery-field").hidden = !usingRecovery;
+  showCodeInput();
+  const totp = factors.includes("totp");
   document.getElementById("code-intro").textContent = usingRecovery
     ? "Enter one of your recovery codes."
-    : "Enter the 6-digit code from your authenticator app.";
-  event.currentTarget.textContent = usingRecovery ? "Use the authenticator app instead" : "Use a recovery code instead";
-  document.getElementById(usingRecovery ? "recoveryCode" : "code").focus();
+    : totp ? "Enter the 6-digit code from your authenticator app." : "Use your security key or passkey, or one of your recovery codes.";
+  event.currentTarget.textContent = usingRecovery
+    ? (totp ? "Use the authenticator app instead" : "Hide the recovery code")
+    : "Use a recovery code instead";
+  const focus = usingRecovery ? "recoveryCode" : totp ? "code" : null;
+  if (focus) document.getElementById(focus).focus();
+});
+
+/** Restarts at the password when the five-minute window for the second factor has passed. */
+async function restartIfExpired() {
+  const current = await getJSON("/api/v1/auth/session").catch(() => null);
+  if (current && !current.stage) {
+    codeStep.hidden = true;
+    passwordStep.hidden = false;
+    signin.showMessage("The sign-in took too long; enter your password again.");
+  }
+}
+
+document.getElementById("use-passkey").addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  codeForm.clear();
+  button.disabled = true;
+  try {
+    const credential = await getAssertion(await postJSON("/api/v1/auth/passkey/options"));
+    const result = await postJSON("/api/v1/auth/passkey", { credential });
+    finish(result.stage);
+  } catch (error) {
+    codeForm.showMessage(error.message);
+    await restartIfExpired();
+  } finally {
+    button.disabled = false;
+  }
 });
 
 codeForm.onSubmit(async () => {
@@ -60,11 +110,6 @@ codeForm.onSubmit(async () => {
   else {
     document.getElementById(name).value = "";
     // The five-minute window for the second factor may have passed: start again.
-    const current = await getJSON("/api/v1/auth/session").catch(() => null);
-    if (current && !current.stage) {
-      codeStep.hidden = true;
-      passwordStep.hidden = false;
-      signin.showMessage("The sign-in took too long; enter your password again.");
-    }
+    await restartIfExpired();
   }
 });

@@ -55,7 +55,7 @@ public final class PasswordHasher: Sendable {
     public func verify(_ password: String, against stored: String) async throws -> Bool {
         guard let parsed = Self.parse(stored) else { return false }
         let derived = try await run { try Self.derive(password, salt: parsed.salt, parameters: parsed.parameters) }
-        return derived.count == parsed.hash.count && zip(derived, parsed.hash).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        return ConstantTime.equal(derived, parsed.hash)
     }
 
     /// Whether a stored hash was made with weaker parameters than the current ones and should be redone at next sign-in.

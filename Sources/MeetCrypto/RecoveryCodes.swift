@@ -36,9 +36,8 @@ public enum RecoveryCodes {
     public static func match(_ code: String, storedHashes: [[UInt8]], key: SymmetricKey) -> Int? {
         guard let candidate = hash(code, key: key) else { return nil }
         var found: Int?
-        for (index, stored) in storedHashes.enumerated() where stored.count == candidate.count {
-            let difference = zip(stored, candidate).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) }
-            if difference == 0, found == nil { found = index }
+        for (index, stored) in storedHashes.enumerated() where ConstantTime.equal(stored, candidate) {
+            if found == nil { found = index }
         }
         return found
     }
@@ -53,9 +52,6 @@ public enum CSRFToken {
     }
 
     public static func verify(_ candidate: String, session: SecureToken) -> Bool {
-        let expected = Array(derive(from: session).utf8)
-        let given = Array(candidate.utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        ConstantTime.equal(Array(derive(from: session).utf8), Array(candidate.utf8))
     }
 }

@@ -49,10 +49,7 @@ public struct TOTP: Sendable {
         let now = Self.step(at: time)
         var matched: Int64?
         for step in (now - Int64(Self.window))...(now + Int64(Self.window)) {
-            let expected = Array(code(step: step).utf8)
-            let given = Array(trimmed.utf8)
-            let difference = zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) }
-            if difference == 0, matched == nil { matched = step }
+            if ConstantTime.equal(Array(code(step: step).utf8), Array(trimmed.utf8)), matched == nil { matched = step }
         }
         guard let matched, matched > (lastUsedStep ?? Int64.min) else { return nil }
         return matched

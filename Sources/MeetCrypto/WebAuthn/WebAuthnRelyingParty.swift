@@ -80,7 +80,7 @@ public struct WebAuthnRelyingParty: Sendable {
     func checkClientData(_ json: [UInt8], type: String, challenge: [UInt8]) throws(WebAuthnError) {
         let clientData = try ClientData.parse(json)
         guard clientData.type == type else { throw .wrongType }
-        guard let received = clientData.challengeBytes, received.count == challenge.count, Self.constantTimeEqual(received, challenge) else {
+        guard let received = clientData.challengeBytes, received.count == challenge.count, ConstantTime.equal(received, challenge) else {
             throw .wrongChallenge
         }
         guard clientData.origin == origin else { throw .wrongOrigin }
@@ -88,7 +88,7 @@ public struct WebAuthnRelyingParty: Sendable {
     }
 
     func checkFlags(_ data: AuthenticatorData, requireUserVerification: Bool) throws(WebAuthnError) {
-        guard Self.constantTimeEqual(data.rpIDHash, idHash) else { throw .wrongRelyingParty }
+        guard ConstantTime.equal(data.rpIDHash, idHash) else { throw .wrongRelyingParty }
         guard data.flags.contains(.userPresent) else { throw .userNotPresent }
         if requireUserVerification && !data.flags.contains(.userVerified) { throw .userNotVerified }
     }
@@ -161,8 +161,4 @@ public struct WebAuthnRelyingParty: Sendable {
         return data
     }
 
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import MeetCore
 import MeetCrypto
+import MeetStore
 
 /// A signed-in person's own security settings: sessions, password, email, two-step verification.
 struct AccountController {
@@ -335,7 +336,7 @@ struct OrganizationIdentityController {
             id: invitation.id,
             email: try await identity.dataKeys.openString(
                 invitation.emailCiphertext,
-                binding: .init(table: "invitations", column: "email", rowID: invitation.id.uuidString)
+                binding: EncryptedColumn.invitationEmail.binding(rowID: invitation.id)
             ),
             role: invitation.role,
             createdAt: invitation.createdAt,

@@ -266,10 +266,7 @@ struct AuthController {
     }
 
     func stageResponse(_ grant: SessionGrant) throws -> Response {
-        let body = try JSONEncoder().encode(StageResponse(stage: grant.session.stage, csrfToken: CSRFToken.derive(from: grant.token)))
-        var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-        response.headers[.contentType] = "application/json; charset=utf-8"
-        response.headers[.cacheControl] = "no-store"
+        var response = try AccountController.json(StageResponse(stage: grant.session.stage, csrfToken: CSRFToken.derive(from: grant.token)))
         response.setSession(grant)
         return response
     }

@@ -235,7 +235,7 @@ struct IdentityService: Sendable {
             }
         } else if let recoveryCode, RecoveryCodes.normalize(recoveryCode) != nil {
             let candidate = try await recoveryCodeHash(recoveryCode, userID: fresh.id)
-            for stored in try await repository.unusedRecoveryCodes(userID: fresh.id) where Self.constantTimeEqual(stored.hash, candidate) {
+            for stored in try await repository.unusedRecoveryCodes(userID: fresh.id) where ConstantTime.equal(stored.hash, candidate) {
                 accepted = try await repository.claimRecoveryCode(id: stored.id, at: now)
                 if accepted {
                     logger.notice("Recovery code used", metadata: ["event": "mfa.recovery_code_used", "user_id": "\(fresh.id)"])
@@ -865,21 +865,21 @@ struct IdentityService: Sendable {
     }
 
     func acceptInvitation(tokenText: String, displayName: String, password: String) async throws -> UUID {
-        let details = try await invitationDetails(tokenText: tokenText)
         guard let token = SecureToken(text: tokenText), let invitation = try await repository.invitation(tokenHash: token.hash, at: now()) else {
             throw Self.invalidLink
         }
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...100).contains(name.count) else { throw MeetError(.invalidInput, "Give your name in 1 to 100 characters.", field: "displayName") }
         let organization = try await repository.organizationSecurity(id: invitation.organizationID)
-        try policy.validate(password, mfaEnforced: organization?.requireMFA == true, contextWords: [name, details.email])
+        let email = try await dataKeys.openString(invitation.emailCiphertext, binding: EncryptedColumn.invitationEmail.binding(rowID: invitation.id))
+        try policy.validate(password, mfaEnforced: organization?.requireMFA == true, contextWords: [name, email])
         let id = UUID()
         let now = now()
         let user = UserAccount(
             id: id,
             organizationID: invitation.organizationID,
             displayName: name,
-            emailCiphertext: try await dataKeys.seal(details.email, scope: .user(id), binding: EncryptedColumn.userEmail.binding(rowID: id)),
+            emailCiphertext: try await dataKeys.seal(email, scope: .user(id), binding: EncryptedColumn.userEmail.binding(rowID: id)),
             emailBlindIndex: invitation.emailBlindIndex,
             role: invitation.role,
             passwordHash: try await hasher.hash(password),
@@ -944,11 +944,6 @@ struct IdentityService: Sendable {
 
     func recoveryCodeHash(_ code: String, userID: UUID) async throws -> [UInt8] {
         try await dataKeys.blindIndex("\(userID.uuidString)|\(RecoveryCodes.normalize(code) ?? "")", purpose: "recovery_codes")
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     func link(_ path: String, fragment: String? = nil) -> String {

@@ -103,6 +103,7 @@ func buildApplicationAndAnnouncement(
     do {
         accounts = try await IdentityService.make(
             repository: FluentIdentityRepository(store: store),
+            audit: FluentAuditRepository(store: store),
             hasher: hasher,
             dataKeys: deployment.dataKeys,
             policy: passwordPolicy,
@@ -117,6 +118,7 @@ func buildApplicationAndAnnouncement(
 
     let router = Router(context: AppRequestContext.self)
     router.middlewares.add(SecurityHeadersMiddleware())
+    router.middlewares.add(RequestOriginMiddleware())
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(OriginCheckMiddleware(allowedOrigins: configuration.allowedOrigins))
@@ -135,11 +137,28 @@ func buildApplicationAndAnnouncement(
     SetupController(service: setup).addRoutes(to: router)
     AuthController(identity: accounts).addRoutes(to: router)
     AccountController(identity: accounts).addRoutes(to: router)
-    OrganizationIdentityController(identity: accounts).addRoutes(to: router)
+    let auditRepository = FluentAuditRepository(store: store)
+    let auditSigner = AuditSigner(repository: auditRepository, dataKeys: deployment.dataKeys, logger: logger)
+    let admin = OrganizationAdminService(
+        identity: accounts,
+        organizations: FluentOrganizationRepository(store: store),
+        export: AuditExport(repository: auditRepository, signer: auditSigner),
+        lockout: accounts.lockout,
+        logger: logger
+    )
+    OrganizationController(admin: admin).addRoutes(to: router)
     webPages.addRoutes(to: router)
 
     // Shut down in reverse order: the listener drains first, the database closes last.
-    var services: [any Service] = [DeploymentService(deployment: deployment, interval: configuration.keyMaintenanceInterval)]
+    var services: [any Service] = [
+        DeploymentService(deployment: deployment, interval: configuration.keyMaintenanceInterval),
+        AuditCheckpointService(
+            signer: auditSigner,
+            interval: configuration.auditCheckpointInterval,
+            everyEntries: configuration.auditCheckpointEntries,
+            logger: logger
+        ),
+    ]
     if let redirectPort = configuration.httpRedirectPort {
         services.append(HTTPSRedirect.application(configuration: configuration, port: redirectPort, logger: logger))
     }

@@ -22,7 +22,7 @@ public struct Deployment: Sendable {
         let dataKeys = DataKeyRing(
             masterKeys: masterKeys,
             repository: FluentDataKeyRepository(store: store),
-            events: LoggingKeyEventSink(logger: logger),
+            events: AuditingKeyEventSink(logger: logger, audit: FluentAuditRepository(store: store)),
             policy: .init(maxKeyAge: configuration.maxDataKeyAge)
         )
         return Deployment(configuration: configuration, store: store, masterKeys: masterKeys, dataKeys: dataKeys, logger: logger)
@@ -38,9 +38,11 @@ public struct Deployment: Sendable {
     }
 }
 
-/// Writes key events to the log. The audit log will take them over through the same `KeyEventSink`.
-struct LoggingKeyEventSink: KeyEventSink {
+/// Writes key events to the log and the audit log: an organisation's data key events to its chain,
+/// the rest to the system chain.
+struct AuditingKeyEventSink: KeyEventSink {
     let logger: Logger
+    let audit: any AuditRepository
 
     func record(_ event: KeyEvent) async {
         var metadata: Logger.Metadata = ["event": "\(event.action.rawValue)"]
@@ -48,5 +50,26 @@ struct LoggingKeyEventSink: KeyEventSink {
         if let scope = event.scope { metadata["scope"] = "\(scope)" }
         if !event.detail.isEmpty { metadata["detail"] = "\(event.detail)" }
         logger.notice("Key event", metadata: metadata)
+        var organizationID: UUID?
+        if case .organization(let id) = event.scope { organizationID = id }
+        var details: [String: String] = [:]
+        if let keyID = event.keyID { details["key_id"] = String(keyID) }
+        if let scope = event.scope { details["scope"] = scope.kind }
+        if !event.detail.isEmpty { details["reason"] = event.detail }
+        do {
+            try await audit.append([
+                .now(
+                    AuditAction(rawValue: event.action.rawValue),
+                    organizationID: organizationID,
+                    actorID: nil,
+                    target: event.keyID.map { AuditTarget(type: "data_key", id: String($0)) },
+                    details: details,
+                    at: Date()
+                )
+            ])
+        } catch {
+            // Key operations must not fail because the audit write did; the failure is loud instead.
+            logger.critical("Could not write a key event to the audit log", metadata: ["event": "audit.write_failed", "error": "\(error)"])
+        }
     }
 }

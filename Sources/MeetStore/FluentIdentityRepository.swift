@@ -38,17 +38,18 @@ public struct FluentIdentityRepository: IdentityRepository {
         try await OrganizationModel.query(on: store.database).sort(\.$createdAt).first().map { try $0.security() }
     }
 
-    public func createUser(_ user: UserAccount) async throws -> Bool {
+    public func createUser(_ user: UserAccount, audit: [AuditEvent]) async throws -> Bool {
         try await store.write { database in
             guard try await UserModel.query(on: database).filter(\.$emailBlindIndex == Data(user.emailBlindIndex)).count() == 0 else {
                 return false
             }
             try await UserModel(user).create(on: database)
+            try await FluentAuditRepository.append(audit, on: database)
             return true
         }
     }
 
-    public func recordFailedLogin(userID: UUID, at: Date, hardStop: Int) async throws -> Int {
+    public func recordFailedLogin(userID: UUID, at: Date, hardStop: Int, audit: @escaping @Sendable (Int) -> [AuditEvent]) async throws -> Int {
         try await store.write { database in
             let sql = try database.sqlDatabase()
             let rows = try await sql.update(UserModel.schema)
@@ -65,11 +66,12 @@ public struct FluentIdentityRepository: IdentityRepository {
                     .where("password_disabled_at", .is, SQLLiteral.null)
                     .run()
             }
+            try await FluentAuditRepository.append(audit(count), on: database)
             return count
         }
     }
 
-    public func clearFailedLogins(userID: UUID) async throws {
+    public func clearFailedLogins(userID: UUID, audit: [AuditEvent]) async throws {
         try await store.write { database in
             try await database.sqlDatabase().update(UserModel.schema)
                 .set("failed_logins", to: 0)
@@ -77,10 +79,11 @@ public struct FluentIdentityRepository: IdentityRepository {
                 .set("password_disabled_at", to: SQLLiteral.null)
                 .where("id", .equal, userID)
                 .run()
+            try await FluentAuditRepository.append(audit, on: database)
         }
     }
 
-    public func updatePasswordHash(userID: UUID, hash: String, at: Date) async throws {
+    public func updatePasswordHash(userID: UUID, hash: String, at: Date, audit: [AuditEvent]) async throws {
         try await store.write { database in
             try await database.sqlDatabase().update(UserModel.schema)
                 .set("password_hash", to: hash)
@@ -90,6 +93,7 @@ public struct FluentIdentityRepository: IdentityRepository {
                 .set("password_disabled_at", to: SQLLiteral.null)
                 .where("id", .equal, userID)
                 .run()
+            try await FluentAuditRepository.append(audit, on: database)
         }
     }
 
@@ -103,7 +107,7 @@ public struct FluentIdentityRepository: IdentityRepository {
         }
     }
 
-    public func updateEmail(userID: UUID, ciphertext: [UInt8], blindIndex: [UInt8]) async throws -> Bool {
+    public func updateEmail(userID: UUID, ciphertext: [UInt8], blindIndex: [UInt8], audit: [AuditEvent]) async throws -> Bool {
         try await store.write { database in
             let taken = try await UserModel.query(on: database)
                 .filter(\.$emailBlindIndex == Data(blindIndex))
@@ -115,17 +119,19 @@ public struct FluentIdentityRepository: IdentityRepository {
                 .set("email_blind_index", to: Data(blindIndex))
                 .where("id", .equal, userID)
                 .run()
+            try await FluentAuditRepository.append(audit, on: database)
             return true
         }
     }
 
-    public func setDisabled(userID: UUID, at: Date?) async throws {
+    public func setDisabled(userID: UUID, at: Date?, audit: [AuditEvent]) async throws {
         try await store.write { database in
             let sql = try database.sqlDatabase()
             try await sql.update(UserModel.schema).set("disabled_at", to: at.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
                 .where("id", .equal, userID).run()
             // A disabled account keeps no session, in the same transaction.
             if at != nil { try await sql.delete(from: SessionModel.schema).where("user_id", .equal, userID).run() }
+            try await FluentAuditRepository.append(audit, on: database)
         }
     }
 
@@ -140,7 +146,7 @@ public struct FluentIdentityRepository: IdentityRepository {
         }
     }
 
-    public func confirmTOTP(userID: UUID, ciphertext: [UInt8], step: Int64, recoveryCodeHashes: [[UInt8]]?) async throws {
+    public func confirmTOTP(userID: UUID, ciphertext: [UInt8], step: Int64, recoveryCodeHashes: [[UInt8]]?, audit: [AuditEvent]) async throws {
         try await store.write { database in
             try await database.sqlDatabase().update(UserModel.schema)
                 .set("totp_secret_ciphertext", to: Data(ciphertext))
@@ -149,10 +155,11 @@ public struct FluentIdentityRepository: IdentityRepository {
                 .where("id", .equal, userID)
                 .run()
             if let recoveryCodeHashes { try await Self.replaceRecoveryCodes(userID: userID, hashes: recoveryCodeHashes, on: database) }
+            try await FluentAuditRepository.append(audit, on: database)
         }
     }
 
-    public func disableMFA(userID: UUID) async throws {
+    public func disableMFA(userID: UUID, audit: [AuditEvent]) async throws {
         try await store.write { database in
             try await database.sqlDatabase().update(UserModel.schema)
                 .set("totp_secret_ciphertext", to: SQLLiteral.null)
@@ -164,6 +171,7 @@ public struct FluentIdentityRepository: IdentityRepository {
             if try await WebAuthnCredentialModel.query(on: database).filter(\.$userID == userID).count() == 0 {
                 try await RecoveryCodeModel.query(on: database).filter(\.$userID == userID).delete()
             }
+            try await FluentAuditRepository.append(audit, on: database)
         }
     }
 
@@ -182,9 +190,10 @@ public struct FluentIdentityRepository: IdentityRepository {
         }
     }
 
-    public func replaceRecoveryCodes(userID: UUID, hashes: [[UInt8]]) async throws {
+    public func replaceRecoveryCodes(userID: UUID, hashes: [[UInt8]], audit: [AuditEvent]) async throws {
         try await store.write { database in
             try await Self.replaceRecoveryCodes(userID: userID, hashes: hashes, on: database)
+            try await FluentAuditRepository.append(audit, on: database)
         }
     }
 
@@ -229,7 +238,7 @@ public struct FluentIdentityRepository: IdentityRepository {
         try await WebAuthnCredentialModel.query(on: store.database).filter(\.$credentialID == Data(credentialID)).first().map { try $0.credential() }
     }
 
-    public func addWebAuthnCredential(_ credential: WebAuthnCredential, recoveryCodeHashes: [[UInt8]]?) async throws -> Bool {
+    public func addWebAuthnCredential(_ credential: WebAuthnCredential, recoveryCodeHashes: [[UInt8]]?, audit: [AuditEvent]) async throws -> Bool {
         try await store.write { database in
             guard try await WebAuthnCredentialModel.query(on: database).filter(\.$credentialID == Data(credential.credentialID)).count() == 0 else {
                 return false
@@ -245,11 +254,12 @@ public struct FluentIdentityRepository: IdentityRepository {
             model.lastUsedAt = credential.lastUsedAt
             try await model.create(on: database)
             if let recoveryCodeHashes { try await Self.replaceRecoveryCodes(userID: credential.userID, hashes: recoveryCodeHashes, on: database) }
+            try await FluentAuditRepository.append(audit, on: database)
             return true
         }
     }
 
-    public func deleteWebAuthnCredential(id: UUID, userID: UUID) async throws -> Bool {
+    public func deleteWebAuthnCredential(id: UUID, userID: UUID, audit: [AuditEvent]) async throws -> Bool {
         try await store.write { database in
             let sql = try database.sqlDatabase()
             let removed = try await sql.delete(from: WebAuthnCredentialModel.schema)
@@ -261,6 +271,7 @@ public struct FluentIdentityRepository: IdentityRepository {
             let remaining = try await WebAuthnCredentialModel.query(on: database).filter(\.$userID == userID).count()
             let hasTOTP = try await UserModel.find(userID, on: database)?.totpSecretCiphertext != nil
             if remaining == 0 && !hasTOTP { try await RecoveryCodeModel.query(on: database).filter(\.$userID == userID).delete() }
+            try await FluentAuditRepository.append(audit, on: database)
             return true
         }
     }
@@ -309,9 +320,10 @@ public struct FluentIdentityRepository: IdentityRepository {
 
     // MARK: Sessions
 
-    public func createSession(_ session: SessionRecord, tokenHash: [UInt8]) async throws {
+    public func createSession(_ session: SessionRecord, tokenHash: [UInt8], audit: [AuditEvent]) async throws {
         try await store.write { database in
             try await SessionModel(session, tokenHash: tokenHash).create(on: database)
+            try await FluentAuditRepository.append(audit, on: database)
         }
     }
 
@@ -319,11 +331,12 @@ public struct FluentIdentityRepository: IdentityRepository {
         try await SessionModel.query(on: store.database).filter(\.$tokenHash == Data(tokenHash)).first().map { try $0.record() }
     }
 
-    public func replaceSession(id: UUID, with session: SessionRecord, tokenHash: [UInt8]) async throws -> Bool {
+    public func replaceSession(id: UUID, with session: SessionRecord, tokenHash: [UInt8], audit: [AuditEvent]) async throws -> Bool {
         try await store.write { database in
             let removed = try await database.sqlDatabase().delete(from: SessionModel.schema).where("id", .equal, id).returning("id").all()
             guard !removed.isEmpty else { return false }
             try await SessionModel(session, tokenHash: tokenHash).create(on: database)
+            try await FluentAuditRepository.append(audit, on: database)
             return true
         }
     }
@@ -342,22 +355,26 @@ public struct FluentIdentityRepository: IdentityRepository {
         try await SessionModel.query(on: store.database).filter(\.$userID == userID).sort(\.$lastSeenAt, .descending).all().map { try $0.record() }
     }
 
-    public func deleteSession(id: UUID, userID: UUID) async throws -> Bool {
+    public func deleteSession(id: UUID, userID: UUID, audit: [AuditEvent]) async throws -> Bool {
         try await store.write { database in
-            try await !database.sqlDatabase().delete(from: SessionModel.schema)
+            let removed = try await database.sqlDatabase().delete(from: SessionModel.schema)
                 .where("id", .equal, id)
                 .where("user_id", .equal, userID)
                 .returning("id")
                 .all()
-                .isEmpty
+            guard !removed.isEmpty else { return false }
+            try await FluentAuditRepository.append(audit, on: database)
+            return true
         }
     }
 
-    public func deleteSessions(userID: UUID, keeping: UUID?) async throws -> Int {
+    public func deleteSessions(userID: UUID, keeping: UUID?, audit: @escaping @Sendable (Int) -> [AuditEvent]) async throws -> Int {
         try await store.write { database in
             var query = try database.sqlDatabase().delete(from: SessionModel.schema).where("user_id", .equal, userID)
             if let keeping { query = query.where("id", .notEqual, keeping) }
-            return try await query.returning("id").all().count
+            let count = try await query.returning("id").all().count
+            if count > 0 { try await FluentAuditRepository.append(audit(count), on: database) }
+            return count
         }
     }
 
@@ -476,7 +493,7 @@ public struct FluentIdentityRepository: IdentityRepository {
         }
     }
 
-    public func createInvitation(_ invitation: Invitation, tokenHash: [UInt8]) async throws {
+    public func createInvitation(_ invitation: Invitation, tokenHash: [UInt8], audit: [AuditEvent]) async throws {
         try await store.write { database in
             // Inviting an address again replaces its open invitation.
             try await InvitationModel.query(on: database)
@@ -485,6 +502,7 @@ public struct FluentIdentityRepository: IdentityRepository {
                 .filter(\.$acceptedAt == nil)
                 .delete()
             try await InvitationModel(invitation, tokenHash: tokenHash).create(on: database)
+            try await FluentAuditRepository.append(audit, on: database)
         }
     }
 
@@ -497,7 +515,7 @@ public struct FluentIdentityRepository: IdentityRepository {
             .map { try $0.invitation() }
     }
 
-    public func acceptInvitation(tokenHash: [UInt8], user: UserAccount, at: Date) async throws -> Bool? {
+    public func acceptInvitation(tokenHash: [UInt8], user: UserAccount, at: Date, audit: [AuditEvent]) async throws -> Bool? {
         try await store.write { database in
             let sql = try database.sqlDatabase()
             let claimed = try await sql.update(InvitationModel.schema)
@@ -512,6 +530,7 @@ public struct FluentIdentityRepository: IdentityRepository {
                 throw InvitationEmailTaken()
             }
             try await UserModel(user).create(on: database)
+            try await FluentAuditRepository.append(audit, on: database)
             return true
         }
     }
@@ -599,7 +618,8 @@ extension OrganizationModel {
             name: name,
             requireMFA: requireMFA,
             allowSignup: allowSignup,
-            sessionPolicy: policy
+            sessionPolicy: policy,
+            meetings: try meetings()
         )
     }
 }

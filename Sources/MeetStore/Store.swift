@@ -114,6 +114,7 @@ public final class Store: Sendable {
         CreateDataKeys(),
         CreateIdentitySchema(),
         CreateWebAuthnSchema(),
+        CreateAuditSchema(),
     ]
 
     /// Runs a trivial query; throws if the database cannot be reached.

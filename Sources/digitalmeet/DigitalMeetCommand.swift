@@ -13,7 +13,7 @@ struct DigitalMeetCommand: AsyncParsableCommand {
             Settings come from DIGITALMEET_* environment variables and, optionally, a JSON file
             given with --config or DIGITALMEET_CONFIG (environment variables win). See README.md.
             """,
-        subcommands: [Serve.self, Migrate.self, Keys.self],
+        subcommands: [Serve.self, Migrate.self, Keys.self, Audit.self, Organizations.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -172,5 +172,130 @@ struct Keys: AsyncParsableCommand {
 extension UUID: @retroactive ExpressibleByArgument {
     public init?(argument: String) {
         self.init(uuidString: argument)
+    }
+}
+
+/// Opens the deployment for one audit or organisation command and closes it afterwards.
+func withAuditAdministration(_ options: CommonOptions, _ body: (AuditAdministration) async throws -> Void) async throws {
+    try await explainingFailures {
+        let (configuration, logger) = try await options.prepare()
+        let deployment = try await Deployment.open(configuration: configuration, logger: logger)
+        do {
+            try await body(AuditAdministration(deployment: deployment))
+        } catch {
+            await deployment.close()
+            throw error
+        }
+        await deployment.close()
+    }
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify, export and checkpoint the tamper-evident audit log.",
+        subcommands: [Verify.self, Export.self, Checkpoint.self, SigningKeys.self]
+    )
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute every hash chain and check the signed checkpoints; exit 1 and name the first bad entry if anything was changed."
+        )
+        @OptionGroup var options: CommonOptions
+        @Option(help: "Only this chain: an organisation id, or `system`.") var chain: String?
+
+        func run() async throws {
+            var intact = true
+            try await withAuditAdministration(options) { administration in
+                let result = try await administration.verify(chain: chain?.lowercased()) { print($0) }
+                print(result.report, terminator: "")
+                intact = result.intact
+            }
+            if !intact { throw ExitCode(1) }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write one chain as JSON lines (entries with their hashes, then the signed checkpoints) for a SIEM or a third party."
+        )
+        @OptionGroup var options: CommonOptions
+        @Option(help: "An organisation id, or `system`.") var chain: String
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+
+        func run() async throws {
+            try await withAuditAdministration(options) { administration in
+                if let output {
+                    guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+                        throw ValidationError("Cannot write \(output).")
+                    }
+                    defer { try? handle.close() }
+                    try await administration.export(chain: chain.lowercased()) { handle.write(Data($0.utf8)) }
+                } else {
+                    try await administration.export(chain: chain.lowercased()) { FileHandle.standardOutput.write(Data($0.utf8)) }
+                }
+            }
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign a checkpoint of every chain that grew since its last one, now.")
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await withAuditAdministration(options) { print("Signed \(try await $0.checkpoint()) checkpoint(s).") }
+        }
+    }
+
+    struct SigningKeys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "signing-keys",
+            abstract: "Print the Ed25519 public keys that sign checkpoints, for a third party to pin."
+        )
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await withAuditAdministration(options) { administration in
+                for key in try await administration.signingKeys() {
+                    print("\(key.id.uuidString.lowercased())  \(key.publicKey)\(key.trusted ? "" : "  (NOT vouched for by the key ring)")")
+                }
+            }
+        }
+    }
+}
+
+struct Organizations: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List organisations, or create one with an owner invitation.",
+        subcommands: [List.self, Create.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List organisations with their ids and member counts.")
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            try await withAuditAdministration(options) { administration in
+                for organization in try await administration.organizations() {
+                    print("\(organization.id.uuidString.lowercased())  \(organization.members) member(s)  \(organization.name)")
+                }
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an organisation and email its owner a one-time invitation link (also printed)."
+        )
+        @OptionGroup var options: CommonOptions
+        @Option(help: "The organisation's name.") var name: String
+        @Option(name: .customLong("owner-email"), help: "The owner's email address.") var ownerEmail: String
+
+        func run() async throws {
+            try await withAuditAdministration(options) { administration in
+                let (id, link) = try await administration.createOrganization(name: name, ownerEmail: ownerEmail)
+                print("Organisation \(id.uuidString.lowercased()) created. The owner's invitation (valid 7 days, works once):")
+                print("  \(link.absoluteString)")
+            }
+        }
     }
 }

@@ -54,6 +54,7 @@ struct IdentityHarness {
             let mail = RecordingMail()
             let service = try await IdentityService.make(
                 repository: repository,
+                audit: FluentAuditRepository(store: store),
                 hasher: hasher,
                 dataKeys: ring,
                 policy: PasswordPolicy(),
@@ -185,6 +186,49 @@ func expectInvalidCredentials(_ body: () async throws -> some Any) async {
     }
 
     @Test(arguments: TestDatabase.all)
+    func administrativePermissionsNeedMFAAFreshStepUpAndTheOwnOrganization(database: TestDatabase) async throws {
+        try await IdentityHarness.with(database) { harness in
+            let service = harness.service
+            let organization = harness.owner.organizationID
+            let first = try await harness.signIn()
+            let withoutMFA = try await harness.signedIn(first)
+            await #expect { try await service.authorize(withoutMFA, organizationID: organization, .policyUpdate) } throws: {
+                ($0 as? MeetError)?.code == .mfaRequired
+            }
+            // Reading needs no step-up.
+            try await service.authorize(withoutMFA, organizationID: organization, .auditRead)
+            let totp = try await harness.enrolTOTP(first)
+            harness.clock.advance(seconds: 6 * 60)
+            let stale = try await harness.signedIn(first)
+            await #expect { try await service.authorize(stale, organizationID: organization, .membersDisable) } throws: {
+                ($0 as? MeetError)?.code == .stepUpRequired
+            }
+            harness.clock.advance(seconds: 31)
+            let stepped = try await harness.signedIn(
+                try await service.stepUp(stale, password: IdentityHarness.password, code: totp.code(at: harness.clock.now()), client: harness.client)
+            )
+            try await service.authorize(stepped, organizationID: organization, .membersDisable)
+            // Another organisation is "not found" even for its would-be owner, and the attempt is audited.
+            let elsewhere = UUID()
+            await #expect { try await service.authorize(stepped, organizationID: elsewhere, .auditRead) } throws: {
+                ($0 as? MeetError)?.code == .notFound
+            }
+            let denied = try await service.audit.entries(
+                chain: AuditEntry.chain(of: organization),
+                filter: AuditFilter(action: AuditAction.accessDenied.rawValue)
+            )
+            #expect(denied.count == 1)
+            #expect(denied.first?.event.target == .organization(elsewhere))
+            #expect(denied.first?.event.outcome == .denied)
+            // Sign-ins, the enrolment and the step-up are in the owner's chain, each with the client's details.
+            let all = try await service.audit.entries(chain: AuditEntry.chain(of: organization), filter: AuditFilter(limit: 200))
+            let actions = Set(all.map(\.event.action))
+            #expect(actions.isSuperset(of: [.signInSuccess, .mfaEnabled, .stepUp, .accessDenied]))
+            #expect(all.allSatisfy { $0.event.actorID == harness.owner.id })
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
     func aTOTPCodeAndARecoveryCodeWorkOnceEvenWhenRacing(database: TestDatabase) async throws {
         try await IdentityHarness.with(database) { harness in
             let totp = try await harness.enrolTOTP(try await harness.signIn())
@@ -237,7 +281,7 @@ func expectInvalidCredentials(_ body: () async throws -> some Any) async {
         try await IdentityHarness.with(database) { harness in
             let grant = try await harness.signIn()
             #expect(try await harness.service.authenticate(tokenText: grant.token.text) != nil)
-            try await harness.repository.setDisabled(userID: harness.owner.id, at: harness.clock.now())
+            try await harness.repository.setDisabled(userID: harness.owner.id, at: harness.clock.now(), audit: [])
             #expect(try await harness.service.authenticate(tokenText: grant.token.text) == nil)
             await expectInvalidCredentials { try await harness.signIn() }
         }

@@ -237,7 +237,7 @@ func expectError(_ code: MeetError.Code, _ comment: Comment? = nil, _ body: () a
                 await #expect(throws: MeetError.self) { try await add(spoil) }
             }
             await expectInvalidCredentials { try await add(password: "not the password") }
-            try await harness.repository.clearFailedLogins(userID: harness.owner.id)
+            try await harness.repository.clearFailedLogins(userID: harness.owner.id, audit: [])
             let usedChallenge = try await service.passkeyCreationOptions(active).challenge
             let added = try await service.addPasskey(
                 active,
@@ -291,7 +291,7 @@ func expectError(_ code: MeetError.Code, _ comment: Comment? = nil, _ body: () a
             for spoil in spoiled {
                 await expectInvalidCredentials { try await attempt(spoil) }
                 #expect(try await harness.repository.user(id: harness.owner.id)?.failedLogins == 1, "a refused passkey counts as a failure")
-                try await harness.repository.clearFailedLogins(userID: harness.owner.id)
+                try await harness.repository.clearFailedLogins(userID: harness.owner.id, audit: [])
             }
             // A reused challenge: the first use (refused for its origin) spent it.
             let options = try await service.passkeyRequestOptions(pending)
@@ -305,7 +305,7 @@ func expectError(_ code: MeetError.Code, _ comment: Comment? = nil, _ body: () a
                         client: harness.client
                     )
                 }
-                try await harness.repository.clearFailedLogins(userID: harness.owner.id)
+                try await harness.repository.clearFailedLogins(userID: harness.owner.id, audit: [])
             }
             // A challenge older than five minutes.
             let stale = try await service.passkeyRequestOptions(pending)
@@ -320,7 +320,7 @@ func expectError(_ code: MeetError.Code, _ comment: Comment? = nil, _ body: () a
                     client: harness.client
                 )
             }
-            try await harness.repository.clearFailedLogins(userID: harness.owner.id)
+            try await harness.repository.clearFailedLogins(userID: harness.owner.id, audit: [])
 
             let fresh = try await harness.signedIn(try await harness.signIn())
             let good = try await service.passkeyRequestOptions(fresh).challenge
@@ -348,7 +348,7 @@ func expectError(_ code: MeetError.Code, _ comment: Comment? = nil, _ body: () a
                     client: harness.client
                 )
             }
-            try await harness.repository.clearFailedLogins(userID: harness.owner.id)
+            try await harness.repository.clearFailedLogins(userID: harness.owner.id, audit: [])
 
             // A counter that does not move forward: refused (a cloned authenticator).
             let replayed = try await harness.signedIn(try await harness.signIn())
@@ -362,7 +362,7 @@ func expectError(_ code: MeetError.Code, _ comment: Comment? = nil, _ body: () a
                     client: harness.client
                 )
             }
-            try await harness.repository.clearFailedLogins(userID: harness.owner.id)
+            try await harness.repository.clearFailedLogins(userID: harness.owner.id, audit: [])
 
             // Step-up with the passkey instead of a code.
             let signedIn = try await harness.signedIn(full)
@@ -390,7 +390,7 @@ func expectError(_ code: MeetError.Code, _ comment: Comment? = nil, _ body: () a
                     client: harness.client
                 )
             }
-            try await harness.repository.clearFailedLogins(userID: harness.owner.id)
+            try await harness.repository.clearFailedLogins(userID: harness.owner.id, audit: [])
             try await service.removePasskey(
                 current,
                 id: added.passkey.id,

@@ -361,9 +361,9 @@ def test_invitations_need_an_admin_with_step_up_and_required_mfa_forces_enrolmen
     owner = signed_in_owner(clients)
     organization = owner.session()["user"]["organizationId"]
     invite = {"email": "alan@example.com", "role": "member"}
-    # An owner without MFA cannot step up, so cannot administer.
+    # An owner without MFA cannot step up, so cannot administer: told to set up MFA first.
     no_mfa = owner.post(f"/api/v1/organizations/{organization}/invitations", invite)
-    assert no_mfa.status_code == 403 and no_mfa.json()["error"]["code"] == "step_up_required"
+    assert no_mfa.status_code == 403 and no_mfa.json()["error"]["code"] == "mfa_required"
     authenticator, _ = enrol(owner)
     owner = signed_in_owner_with_mfa(clients, authenticator)
     # Step-up is fresh for five minutes after the second factor.

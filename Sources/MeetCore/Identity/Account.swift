@@ -72,7 +72,7 @@ public struct UserAccount: Sendable, Equatable {
     public var hasTOTP: Bool { totpSecretCiphertext != nil }
 }
 
-/// The identity settings of an organisation that sign-in enforces.
+/// An organisation's security policy, set by its administrators: sign-in rules and the meeting floor.
 public struct OrganizationSecurity: Sendable, Equatable {
     public var organizationID: UUID
     public var name: String
@@ -81,13 +81,22 @@ public struct OrganizationSecurity: Sendable, Equatable {
     /// Whether people may create their own member accounts (otherwise only invitations add members).
     public var allowSignup: Bool
     public var sessionPolicy: SessionPolicy
+    public var meetings: MeetingPolicy
 
-    public init(organizationID: UUID, name: String, requireMFA: Bool, allowSignup: Bool, sessionPolicy: SessionPolicy) {
+    public init(
+        organizationID: UUID,
+        name: String,
+        requireMFA: Bool,
+        allowSignup: Bool,
+        sessionPolicy: SessionPolicy,
+        meetings: MeetingPolicy = .standard
+    ) {
         self.organizationID = organizationID
         self.name = name
         self.requireMFA = requireMFA
         self.allowSignup = allowSignup
         self.sessionPolicy = sessionPolicy
+        self.meetings = meetings
     }
 }
 
@@ -179,11 +188,15 @@ public struct AccountToken: Sendable, Equatable {
 
 /// An invitation to join an organisation, sent by email (only the token's hash is stored).
 public struct Invitation: Sendable, Equatable {
+    /// The inviter recorded for invitations made by `digitalmeet organizations create`.
+    public static let byOperator = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
     public var id: UUID
     public var organizationID: UUID
     public var emailCiphertext: [UInt8]
     public var emailBlindIndex: [UInt8]
     public var role: OrganizationRole
+    /// Who invited; `Invitation.byOperator` when an operator's command did.
     public var invitedBy: UUID
     public var createdAt: Date
     public var expiresAt: Date
@@ -256,6 +269,7 @@ public enum WebAuthnCeremony: String, Sendable, CaseIterable {
 
 /// Storage for accounts, sessions, second factors and emailed tokens. Every "claim" method is a
 /// conditional update, so two concurrent requests cannot both use one token, code or time step.
+/// `audit` entries are appended in the same transaction as the change, and only when it happens.
 public protocol IdentityRepository: Sendable {
     func user(id: UUID) async throws -> UserAccount?
     func user(emailBlindIndex: [UInt8]) async throws -> UserAccount?
@@ -263,25 +277,25 @@ public protocol IdentityRepository: Sendable {
     /// The organisation that self sign-up joins (the first one created).
     func defaultOrganization() async throws -> OrganizationSecurity?
     /// Inserts an account; false when the email is already taken.
-    func createUser(_ user: UserAccount) async throws -> Bool
+    func createUser(_ user: UserAccount, audit: [AuditEvent]) async throws -> Bool
 
     /// Adds one failure and returns the new count (atomic increment).
-    func recordFailedLogin(userID: UUID, at: Date, hardStop: Int) async throws -> Int
-    func clearFailedLogins(userID: UUID) async throws
-    func updatePasswordHash(userID: UUID, hash: String, at: Date) async throws
+    func recordFailedLogin(userID: UUID, at: Date, hardStop: Int, audit: @escaping @Sendable (Int) -> [AuditEvent]) async throws -> Int
+    func clearFailedLogins(userID: UUID, audit: [AuditEvent]) async throws
+    func updatePasswordHash(userID: UUID, hash: String, at: Date, audit: [AuditEvent]) async throws
     func markEmailVerified(userID: UUID, at: Date) async throws
-    func updateEmail(userID: UUID, ciphertext: [UInt8], blindIndex: [UInt8]) async throws -> Bool
-    func setDisabled(userID: UUID, at: Date?) async throws
+    func updateEmail(userID: UUID, ciphertext: [UInt8], blindIndex: [UInt8], audit: [AuditEvent]) async throws -> Bool
+    func setDisabled(userID: UUID, at: Date?, audit: [AuditEvent]) async throws
 
     func setPendingTOTP(userID: UUID, ciphertext: [UInt8]?) async throws
     /// Makes the pending secret the confirmed one and replaces the recovery codes, atomically.
     /// `recoveryCodeHashes` nil keeps the existing codes (another second factor already issued them).
-    func confirmTOTP(userID: UUID, ciphertext: [UInt8], step: Int64, recoveryCodeHashes: [[UInt8]]?) async throws
+    func confirmTOTP(userID: UUID, ciphertext: [UInt8], step: Int64, recoveryCodeHashes: [[UInt8]]?, audit: [AuditEvent]) async throws
     /// Removes the TOTP secret; the recovery codes go too unless a passkey remains.
-    func disableMFA(userID: UUID) async throws
+    func disableMFA(userID: UUID, audit: [AuditEvent]) async throws
     /// Records `step` as used; false if it (or a later one) was already used.
     func claimTOTPStep(userID: UUID, step: Int64) async throws -> Bool
-    func replaceRecoveryCodes(userID: UUID, hashes: [[UInt8]]) async throws
+    func replaceRecoveryCodes(userID: UUID, hashes: [[UInt8]], audit: [AuditEvent]) async throws
     func unusedRecoveryCodes(userID: UUID) async throws -> [(id: UUID, hash: [UInt8])]
     func claimRecoveryCode(id: UUID, at: Date) async throws -> Bool
 
@@ -289,10 +303,10 @@ public protocol IdentityRepository: Sendable {
     func webAuthnCredential(credentialID: [UInt8]) async throws -> WebAuthnCredential?
     /// Inserts a credential (and, when given, replaces the recovery codes) atomically; false when the
     /// credential id is already registered.
-    func addWebAuthnCredential(_ credential: WebAuthnCredential, recoveryCodeHashes: [[UInt8]]?) async throws -> Bool
+    func addWebAuthnCredential(_ credential: WebAuthnCredential, recoveryCodeHashes: [[UInt8]]?, audit: [AuditEvent]) async throws -> Bool
     /// Deletes one of the user's credentials; when it was the last second factor, the recovery codes
     /// go too. False if there was no such credential.
-    func deleteWebAuthnCredential(id: UUID, userID: UUID) async throws -> Bool
+    func deleteWebAuthnCredential(id: UUID, userID: UUID, audit: [AuditEvent]) async throws -> Bool
     /// Moves the counter from `expected` to `signCount` and records the use; false if the stored
     /// counter is no longer `expected` (a concurrent use won).
     func claimWebAuthnUse(id: UUID, expected: Int64, signCount: Int64, at: Date) async throws -> Bool
@@ -303,16 +317,16 @@ public protocol IdentityRepository: Sendable {
     /// unexpired: a challenge works once.
     func claimWebAuthnChallenge(userID: UUID, ceremony: WebAuthnCeremony, challengeHash: [UInt8], at: Date) async throws -> Bool
 
-    func createSession(_ session: SessionRecord, tokenHash: [UInt8]) async throws
+    func createSession(_ session: SessionRecord, tokenHash: [UInt8], audit: [AuditEvent]) async throws
     func session(tokenHash: [UInt8]) async throws -> SessionRecord?
     /// Replaces a session by a new one with a new token, atomically (sign-in steps, step-up).
-    func replaceSession(id: UUID, with session: SessionRecord, tokenHash: [UInt8]) async throws -> Bool
+    func replaceSession(id: UUID, with session: SessionRecord, tokenHash: [UInt8], audit: [AuditEvent]) async throws -> Bool
     func touchSession(id: UUID, at: Date) async throws
     func sessions(userID: UUID) async throws -> [SessionRecord]
     /// Deletes a session of this user; false if there was none.
-    func deleteSession(id: UUID, userID: UUID) async throws -> Bool
+    func deleteSession(id: UUID, userID: UUID, audit: [AuditEvent]) async throws -> Bool
     /// Deletes every session of the user except `keeping`; returns how many ended.
-    func deleteSessions(userID: UUID, keeping: UUID?) async throws -> Int
+    func deleteSessions(userID: UUID, keeping: UUID?, audit: @escaping @Sendable (Int) -> [AuditEvent]) async throws -> Int
 
     func isKnownDevice(userID: UUID, deviceHash: [UInt8]) async throws -> Bool
     func rememberDevice(userID: UUID, deviceHash: [UInt8], at: Date) async throws
@@ -324,10 +338,10 @@ public protocol IdentityRepository: Sendable {
     /// Marks the token used and returns it, if it exists, has this purpose, is unused and unexpired.
     func claimAccountToken(tokenHash: [UInt8], purpose: AccountTokenPurpose, at: Date) async throws -> AccountToken?
 
-    func createInvitation(_ invitation: Invitation, tokenHash: [UInt8]) async throws
+    func createInvitation(_ invitation: Invitation, tokenHash: [UInt8], audit: [AuditEvent]) async throws
     func invitation(tokenHash: [UInt8], at: Date) async throws -> Invitation?
     /// Claims the invitation and creates the account in one transaction; nil if the invitation is no
     /// longer open, false in the tuple if the email is taken.
-    func acceptInvitation(tokenHash: [UInt8], user: UserAccount, at: Date) async throws -> Bool?
+    func acceptInvitation(tokenHash: [UInt8], user: UserAccount, at: Date, audit: [AuditEvent]) async throws -> Bool?
     func invitations(organizationID: UUID) async throws -> [Invitation]
 }

@@ -120,7 +120,7 @@ public protocol DataKeyRepository: Sendable {
 
 /// A key event for the audit log (key rotation, use for export, destruction). Never carries key material.
 public struct KeyEvent: Sendable, Equatable {
-    public enum Action: String, Sendable {
+    public enum Action: String, Sendable, CaseIterable {
         case dataKeyCreated = "key.data.created"
         case dataKeyRotated = "key.data.rotated"
         case dataKeyRetired = "key.data.retired"
@@ -144,7 +144,7 @@ public struct KeyEvent: Sendable, Equatable {
     }
 }
 
-/// Where key events go. Until the audit log exists they are logged; the audit log will implement this.
+/// Where key events go: the log and the audit log (`AuditingKeyEventSink`).
 public protocol KeyEventSink: Sendable {
     func record(_ event: KeyEvent) async
 }

@@ -38,6 +38,10 @@ public struct ServerConfiguration: Sendable {
     public var maxDataKeyAge: Duration
     /// How often the server checks for keys due for rotation and resumes unfinished re-encryption.
     public var keyMaintenanceInterval: Duration
+    /// The audit log is checkpointed (signed) after this many new entries in a chain…
+    public var auditCheckpointEntries: Int64
+    /// …or when its newest entry has waited this long for a signature.
+    public var auditCheckpointInterval: Duration
     /// The bundled breached-password set (`Resources/password-blocklist.bin`).
     public var passwordBlocklistFile: String
     /// Password hashes computed at once (each takes ~128 MiB and one core for ~0.5 s).
@@ -144,6 +148,8 @@ extension ServerConfiguration {
         webRoot = reader.string("web.root") ?? "./Web"
         maxDataKeyAge = .seconds(86_400 * (try reader.int("keys.dataKeyMaxAgeDays", in: 1...3650) ?? 365))
         keyMaintenanceInterval = .seconds(try reader.int("keys.maintenanceIntervalSeconds", in: 10...86_400) ?? 3600)
+        auditCheckpointEntries = Int64(try reader.int("audit.checkpointEntries", in: 1...1_000_000) ?? 1000)
+        auditCheckpointInterval = .seconds(try reader.int("audit.checkpointIntervalSeconds", in: 1...86_400) ?? 300)
         passwordBlocklistFile = reader.string("passwords.blocklistFile") ?? "./Resources/password-blocklist.bin"
         passwordHashConcurrency = try reader.int("passwords.hashConcurrency", in: 1...64) ?? ProcessInfo.processInfo.activeProcessorCount
         passwordHashQueue = try reader.int("passwords.hashQueue", in: 0...10_000) ?? 64

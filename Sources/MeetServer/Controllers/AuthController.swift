@@ -103,7 +103,9 @@ struct AuthController {
         auth.post("/sign-in") { request, context -> Response in
             let body = try await request.decodeJSON(as: SignInRequest.self, context: context)
             // Whatever session this browser had ends: sign-in always starts a new one (no fixation).
-            if let previous = context.signedIn { _ = try await identity.repository.deleteSession(id: previous.session.id, userID: previous.user.id) }
+            if let previous = context.signedIn {
+                _ = try await identity.repository.deleteSession(id: previous.session.id, userID: previous.user.id, audit: [])
+            }
             let grant = try await mapped {
                 try await identity.signIn(email: body.email, password: body.password, client: request.clientInfo(context: context))
             }
@@ -159,7 +161,11 @@ struct AuthController {
         }
         auth.post("/sign-out") { _, context -> Response in
             if let signedIn = context.signedIn {
-                _ = try await identity.repository.deleteSession(id: signedIn.session.id, userID: signedIn.user.id)
+                _ = try await identity.repository.deleteSession(
+                    id: signedIn.session.id,
+                    userID: signedIn.user.id,
+                    audit: [.own(.signOut, user: signedIn.user, at: Date())]
+                )
                 context.logger.info("Signed out", metadata: ["event": "signout", "user_id": "\(signedIn.user.id)"])
             }
             var response = Response(status: .noContent)

@@ -15,6 +15,7 @@ struct WebPagesController {
         ("/reset-password", "reset-password.html"),
         ("/verify-email", "verify-email.html"),
         ("/invite", "invite.html"),
+        ("/admin", "admin.html"),
     ]
 
     let contents: [String: ByteBuffer]

@@ -259,7 +259,13 @@ extension IdentityService {
             nameCiphertext: try await dataKeys.seal(name, scope: .user(user.id), binding: EncryptedColumn.webAuthnCredentialName.binding(rowID: id)),
             createdAt: now
         )
-        guard try await repository.addWebAuthnCredential(stored, recoveryCodeHashes: user.mfaEnabled ? nil : hashes) else {
+        guard
+            try await repository.addWebAuthnCredential(
+                stored,
+                recoveryCodeHashes: user.mfaEnabled ? nil : hashes,
+                audit: [.own(.passkeyAdded, user: user, details: ["key_id": stored.id.uuidString.lowercased()], at: now)]
+            )
+        else {
             throw MeetError(.conflict, "That security key is already registered.")
         }
         logger.notice("Passkey added", metadata: ["event": "mfa.passkey_added", "user_id": "\(user.id)", "credential": "\(id)"])
@@ -299,7 +305,13 @@ extension IdentityService {
             throw MeetError(.forbidden, "Your organisation requires two-step verification: add another key or an authenticator app first.")
         }
         try await checkCurrentFactors(signedIn.user, password: password, code: code, passkey: passkey, client: client, now: now)
-        guard try await repository.deleteWebAuthnCredential(id: id, userID: signedIn.user.id) else {
+        guard
+            try await repository.deleteWebAuthnCredential(
+                id: id,
+                userID: signedIn.user.id,
+                audit: [.own(.passkeyRemoved, user: signedIn.user, details: ["key_id": id.uuidString.lowercased()], at: now)]
+            )
+        else {
             throw MeetError(.notFound, "There is no such security key.")
         }
         logger.notice("Passkey removed", metadata: ["event": "mfa.passkey_removed", "user_id": "\(signedIn.user.id)", "credential": "\(id)"])

@@ -35,6 +35,7 @@ struct SignedIn: Sendable {
 /// of SECURITY-REQUIREMENTS.md "Passwords", "Login protection", "MFA" and "Sessions".
 struct IdentityService: Sendable {
     let repository: any IdentityRepository
+    let audit: any AuditRepository
     let hasher: PasswordHasher
     let dataKeys: DataKeyRing
     let policy: PasswordPolicy
@@ -59,6 +60,7 @@ struct IdentityService: Sendable {
 
     static func make(
         repository: any IdentityRepository,
+        audit: any AuditRepository,
         hasher: PasswordHasher,
         dataKeys: DataKeyRing,
         policy: PasswordPolicy,
@@ -71,6 +73,7 @@ struct IdentityService: Sendable {
     ) async throws -> IdentityService {
         IdentityService(
             repository: repository,
+            audit: audit,
             hasher: hasher,
             dataKeys: dataKeys,
             policy: policy,
@@ -125,21 +128,27 @@ struct IdentityService: Sendable {
             passwordCorrect = false
         }
         guard let account, passwordCorrect else {
-            try await recordFailure(account: refusal == nil ? account : nil, client: client, reason: refusal ?? "wrong password", now: now)
+            try await recordFailure(
+                account: refusal == nil ? account : nil,
+                known: account,
+                client: client,
+                reason: refusal ?? "wrong password",
+                now: now
+            )
             throw MeetError(.invalidCredentials, Self.genericFailure)
         }
         guard account.emailVerifiedAt != nil else {
             try await sendVerification(to: account)
             throw MeetError(.emailNotVerified, "Confirm your email address first: we have sent you a new link.")
         }
-        if account.failedLogins > 0 { try await repository.clearFailedLogins(userID: account.id) }
+        if account.failedLogins > 0 { try await repository.clearFailedLogins(userID: account.id, audit: []) }
         if hasher.needsRehash(account.passwordHash) {
-            try await repository.updatePasswordHash(userID: account.id, hash: try await hasher.hash(password), at: now)
+            try await repository.updatePasswordHash(userID: account.id, hash: try await hasher.hash(password), at: now, audit: [])
         }
         Counter(label: "digitalmeet_signin_total", dimensions: [("outcome", "password_ok")]).increment()
         if account.mfaEnabled {
             let session = try await makeSession(user: account, stage: .mfa, client: client, stepUp: nil, now: now)
-            try await repository.createSession(session.session, tokenHash: session.token.hash)
+            try await repository.createSession(session.session, tokenHash: session.token.hash, audit: [])
             logger.info("Password accepted; second factor requested", metadata: ["event": "signin.password_ok", "user_id": "\(account.id)"])
             return session
         }
@@ -147,11 +156,17 @@ struct IdentityService: Sendable {
         let stage: SessionStage = organization?.requireMFA == true ? .enrol : .active
         // A password alone is not a step-up: administrative actions need a fresh second factor.
         let grant = try await makeSession(user: account, stage: stage, client: client, stepUp: nil, now: now)
-        try await repository.createSession(grant.session, tokenHash: grant.token.hash)
+        try await repository.createSession(
+            grant.session,
+            tokenHash: grant.token.hash,
+            audit: [.own(.signInSuccess, user: account, details: ["method": "password", "stage": stage.rawValue], at: now)]
+        )
         return try await completeSignIn(grant: grant, user: account, client: client, now: now)
     }
 
-    private func recordFailure(account: UserAccount?, client: ClientInfo, reason: String, now: Date) async throws {
+    /// `account`: the account whose failure count grows (nil when the attempt was refused unexamined);
+    /// `known`: the account the attempt named, if any, which the audit record names.
+    private func recordFailure(account: UserAccount?, known: UserAccount? = nil, client: ClientInfo, reason: String, now: Date) async throws {
         if throttle.recordFailure(client: client.throttleKey, now: now) {
             Counter(label: "digitalmeet_security_events_total", dimensions: [("kind", "credential_stuffing")]).increment()
             logger.critical(
@@ -165,7 +180,13 @@ struct IdentityService: Sendable {
             metadata["user_id"] = "\(account.id)"
             // The delay runs from when the failure is answered, not from when the attempt arrived: the
             // hash in between takes longer than the first delay.
-            let failures = try await repository.recordFailedLogin(userID: account.id, at: self.now(), hardStop: lockout.hardStop)
+            let lockout = lockout
+            let failure = AuditEvent.own(.signInFailure, .failure, user: account, details: ["reason": reason], at: now)
+            let failures = try await repository.recordFailedLogin(userID: account.id, at: self.now(), hardStop: lockout.hardStop) { failures in
+                guard lockout.failureLocks(failuresAfter: failures) else { return [failure] }
+                let action: AuditAction = failures >= lockout.hardStop ? .signInPasswordDisabled : .signInLocked
+                return [failure, .own(action, .failure, user: account, details: ["failures": "\(failures)"], at: now)]
+            }
             if lockout.failureLocks(failuresAfter: failures) {
                 let hard = failures >= lockout.hardStop
                 Counter(label: "digitalmeet_lockouts_total", dimensions: [("kind", hard ? "password_disabled" : "delayed")]).increment()
@@ -184,6 +205,14 @@ struct IdentityService: Sendable {
                 )
             }
         }
+        if account == nil {
+            // No failure count to update: the record stands alone (in the system chain for an unknown address).
+            let event: AuditEvent =
+                if let known { .own(.signInFailure, .failure, user: known, details: ["reason": reason], at: now) } else {
+                    .now(.signInFailure, .failure, organizationID: nil, actorID: nil, details: ["reason": reason], at: now)
+                }
+            try await audit.append([event])
+        }
         logger.notice("Sign-in failed", metadata: metadata)
     }
 
@@ -201,7 +230,15 @@ struct IdentityService: Sendable {
         }
         try await checkSecondFactor(user: pending.user, code: code, recoveryCode: recoveryCode, passkey: passkey, client: client, now: now)
         let grant = try await makeSession(user: pending.user, stage: .active, client: client, stepUp: now, now: now)
-        guard try await repository.replaceSession(id: pending.session.id, with: grant.session, tokenHash: grant.token.hash) else {
+        let method = passkey != nil ? "passkey" : code != nil ? "totp" : "recovery_code"
+        guard
+            try await repository.replaceSession(
+                id: pending.session.id,
+                with: grant.session,
+                tokenHash: grant.token.hash,
+                audit: [.own(.signInSuccess, user: pending.user, details: ["method": method, "stage": "active"], at: now)]
+            )
+        else {
             throw MeetError(.unauthorized, "This sign-in has ended; start again.")
         }
         return try await completeSignIn(grant: grant, user: pending.user, client: client, now: now)
@@ -255,7 +292,7 @@ struct IdentityService: Sendable {
             }
             throw MeetError(.invalidCredentials, "That code is not right. Codes change every 30 seconds and each works once.", field: "code")
         }
-        if fresh.failedLogins > 0 { try await repository.clearFailedLogins(userID: fresh.id) }
+        if fresh.failedLogins > 0 { try await repository.clearFailedLogins(userID: fresh.id, audit: []) }
     }
 
     /// The last step of every sign-in: remember the device, and tell the person about a new one.
@@ -314,7 +351,7 @@ struct IdentityService: Sendable {
         guard let token = SecureToken(text: tokenText), let session = try await repository.session(tokenHash: token.hash) else { return nil }
         let now = now()
         guard session.isAlive(at: now), let user = try await repository.user(id: session.userID), user.disabledAt == nil else {
-            _ = try await repository.deleteSession(id: session.id, userID: session.userID)
+            _ = try await repository.deleteSession(id: session.id, userID: session.userID, audit: [])
             return nil
         }
         // Writing on every request would turn reads into writes; a minute's precision is enough.
@@ -353,13 +390,20 @@ struct IdentityService: Sendable {
     }
 
     func endSession(id: UUID, of signedIn: SignedIn) async throws -> Bool {
-        let ended = try await repository.deleteSession(id: id, userID: signedIn.user.id)
+        let ended = try await repository.deleteSession(
+            id: id,
+            userID: signedIn.user.id,
+            audit: [.own(.sessionRevoked, user: signedIn.user, details: ["session_id": id.uuidString.lowercased()], at: now())]
+        )
         if ended { logger.notice("Session ended", metadata: ["event": "session.revoked", "user_id": "\(signedIn.user.id)", "session_id": "\(id)"]) }
         return ended
     }
 
     func endOtherSessions(of signedIn: SignedIn, includingCurrent: Bool) async throws -> Int {
-        let count = try await repository.deleteSessions(userID: signedIn.user.id, keeping: includingCurrent ? nil : signedIn.session.id)
+        let (user, now) = (signedIn.user, now())
+        let count = try await repository.deleteSessions(userID: user.id, keeping: includingCurrent ? nil : signedIn.session.id) { count in
+            [.own(.sessionsRevoked, user: user, details: ["count": "\(count)", "including_current": "\(includingCurrent)"], at: now)]
+        }
         logger.notice(
             "Sessions ended by their owner",
             metadata: [
@@ -396,7 +440,14 @@ struct IdentityService: Sendable {
             scope: .user(signedIn.user.id),
             binding: EncryptedColumn.sessionDevice.binding(rowID: session.id)
         )
-        guard try await repository.replaceSession(id: signedIn.session.id, with: session, tokenHash: token.hash) else {
+        guard
+            try await repository.replaceSession(
+                id: signedIn.session.id,
+                with: session,
+                tokenHash: token.hash,
+                audit: [.own(.stepUp, user: signedIn.user, details: ["method": passkey != nil ? "passkey" : "totp"], at: now)]
+            )
+        else {
             throw MeetError(.unauthorized, "Your session has ended; sign in again.")
         }
         logger.notice("Step-up authentication", metadata: ["event": "signin.step_up", "user_id": "\(signedIn.user.id)"])
@@ -455,8 +506,20 @@ struct IdentityService: Sendable {
         let email = try await email(of: signedIn.user)
         try policy.validate(new, mfaEnforced: signedIn.user.mfaEnabled, contextWords: [signedIn.user.displayName, email])
         try await checkCurrentFactors(signedIn.user, password: current, code: code, passkey: passkey, client: client, now: now)
-        try await repository.updatePasswordHash(userID: signedIn.user.id, hash: try await hasher.hash(new), at: now)
-        if endOtherSessions { _ = try await repository.deleteSessions(userID: signedIn.user.id, keeping: signedIn.session.id) }
+        try await repository.updatePasswordHash(
+            userID: signedIn.user.id,
+            hash: try await hasher.hash(new),
+            at: now,
+            audit: [
+                .own(
+                    .passwordChanged,
+                    user: signedIn.user,
+                    details: ["including_current": "false", "reason": endOtherSessions ? "other sessions ended" : "other sessions kept"],
+                    at: now
+                )
+            ]
+        )
+        if endOtherSessions { _ = try await repository.deleteSessions(userID: signedIn.user.id, keeping: signedIn.session.id) { _ in [] } }
         logger.notice(
             "Password changed",
             metadata: ["event": "password.changed", "user_id": "\(signedIn.user.id)", "ended_other_sessions": "\(endOtherSessions)"]
@@ -473,7 +536,7 @@ struct IdentityService: Sendable {
     func rotate(_ signedIn: SignedIn, stage: SessionStage, stepUp: Date?, now: Date) async throws -> SessionGrant {
         let client = try await clientInfo(of: signedIn.session)
         let grant = try await makeSession(user: signedIn.user, stage: stage, client: client, stepUp: stepUp, now: now)
-        guard try await repository.replaceSession(id: signedIn.session.id, with: grant.session, tokenHash: grant.token.hash) else {
+        guard try await repository.replaceSession(id: signedIn.session.id, with: grant.session, tokenHash: grant.token.hash, audit: []) else {
             throw MeetError(.unauthorized, "Your session has ended; sign in again.")
         }
         return grant
@@ -536,8 +599,13 @@ struct IdentityService: Sendable {
             try await checkSecondFactor(user: user, code: code, recoveryCode: recoveryCode, client: client, now: now)
         }
         guard try await repository.claimAccountToken(tokenHash: token.hash, purpose: .resetPassword, at: now) != nil else { throw Self.invalidLink }
-        try await repository.updatePasswordHash(userID: user.id, hash: try await hasher.hash(newPassword), at: now)
-        let ended = try await repository.deleteSessions(userID: user.id, keeping: nil)
+        try await repository.updatePasswordHash(
+            userID: user.id,
+            hash: try await hasher.hash(newPassword),
+            at: now,
+            audit: [.own(.passwordReset, user: user, details: ["method": "email link"], at: now)]
+        )
+        let ended = try await repository.deleteSessions(userID: user.id, keeping: nil) { _ in [] }
         logger.notice("Password reset", metadata: ["event": "password.reset", "user_id": "\(user.id)", "sessions_ended": "\(ended)"])
         await notify(
             user,
@@ -585,7 +653,9 @@ struct IdentityService: Sendable {
             passwordHash: hash,
             createdAt: now()
         )
-        guard try await repository.createUser(user) else { return }
+        guard try await repository.createUser(user, audit: [.own(.accountCreated, user: user, details: ["method": "sign-up"], at: now())]) else {
+            return
+        }
         logger.notice("Account signed up", metadata: ["event": "account.signed_up", "user_id": "\(id)"])
         try await sendVerification(to: user)
     }
@@ -675,7 +745,8 @@ struct IdentityService: Sendable {
             try await repository.updateEmail(
                 userID: user.id,
                 ciphertext: ciphertext,
-                blindIndex: dataKeys.blindIndex(newEmail, purpose: "users.email")
+                blindIndex: dataKeys.blindIndex(newEmail, purpose: "users.email"),
+                audit: [.own(.emailChanged, user: user, at: now)]
             )
         else {
             throw MeetError(.conflict, "That address already belongs to another account.")
@@ -728,7 +799,13 @@ struct IdentityService: Sendable {
         var hashes: [[UInt8]] = []
         for code in codes { hashes.append(try await recoveryCodeHash(code, userID: user.id)) }
         let confirmed = try await dataKeys.seal(secret, scope: .user(user.id), binding: EncryptedColumn.userTOTPSecret.binding(rowID: user.id))
-        try await repository.confirmTOTP(userID: user.id, ciphertext: confirmed, step: step, recoveryCodeHashes: user.mfaEnabled ? nil : hashes)
+        try await repository.confirmTOTP(
+            userID: user.id,
+            ciphertext: confirmed,
+            step: step,
+            recoveryCodeHashes: user.mfaEnabled ? nil : hashes,
+            audit: [.own(.mfaEnabled, user: user, details: ["method": "totp"], at: now)]
+        )
         logger.notice("Two-step verification turned on", metadata: ["event": "mfa.enabled", "user_id": "\(user.id)"])
         await notify(user, subject: "Two-step verification is on", text: "Two-step verification was turned on for your DigitalMeet account.\n")
         var grant: SessionGrant?
@@ -745,7 +822,17 @@ struct IdentityService: Sendable {
             throw MeetError(.forbidden, "Your organisation requires two-step verification, so it cannot be turned off.")
         }
         try await checkCurrentFactors(signedIn.user, password: password, code: code, passkey: passkey, client: client, now: now)
-        try await repository.disableMFA(userID: signedIn.user.id)
+        try await repository.disableMFA(
+            userID: signedIn.user.id,
+            audit: [
+                .own(
+                    .mfaDisabled,
+                    user: signedIn.user,
+                    details: ["method": "totp", "reason": signedIn.user.passkeyCount > 0 ? "passkeys remain" : "no second factor left"],
+                    at: now
+                )
+            ]
+        )
         if signedIn.user.passkeyCount > 0 {
             logger.notice("Authenticator app removed; passkeys remain", metadata: ["event": "mfa.totp_removed", "user_id": "\(signedIn.user.id)"])
             await notify(
@@ -776,7 +863,11 @@ struct IdentityService: Sendable {
         let codes = RecoveryCodes.generate()
         var hashes: [[UInt8]] = []
         for code in codes { hashes.append(try await recoveryCodeHash(code, userID: signedIn.user.id)) }
-        try await repository.replaceRecoveryCodes(userID: signedIn.user.id, hashes: hashes)
+        try await repository.replaceRecoveryCodes(
+            userID: signedIn.user.id,
+            hashes: hashes,
+            audit: [.own(.mfaRecoveryCodesReplaced, user: signedIn.user, at: now())]
+        )
         logger.notice("Recovery codes replaced", metadata: ["event": "mfa.recovery_codes_replaced", "user_id": "\(signedIn.user.id)"])
         await notify(
             signedIn.user,
@@ -793,8 +884,7 @@ struct IdentityService: Sendable {
     // MARK: Invitations
 
     func invite(_ signedIn: SignedIn, organizationID: UUID, email: String, role: OrganizationRole) async throws -> Invitation {
-        try requireAdmin(signedIn, organizationID: organizationID)
-        try requireStepUp(signedIn)
+        try await authorize(signedIn, organizationID: organizationID, .membersInvite)
         guard role != .owner else {
             throw MeetError(.invalidInput, "Invite as admin, auditor or member; ownership is transferred, not invited.", field: "role")
         }
@@ -823,7 +913,20 @@ struct IdentityService: Sendable {
             createdAt: now,
             expiresAt: now.addingTimeInterval(Self.invitationLifetime)
         )
-        try await repository.createInvitation(invitation, tokenHash: token.hash)
+        try await repository.createInvitation(
+            invitation,
+            tokenHash: token.hash,
+            audit: [
+                .now(
+                    .memberInvited,
+                    organizationID: organizationID,
+                    actorID: signedIn.user.id,
+                    target: AuditTarget(type: "invitation", id: id.uuidString.lowercased()),
+                    details: ["role": role.rawValue],
+                    at: now
+                )
+            ]
+        )
         let organization = try await repository.organizationSecurity(id: organizationID)
         try await deliver(
             MailMessage(
@@ -889,7 +992,14 @@ struct IdentityService: Sendable {
         )
         let accepted: Bool?
         do {
-            accepted = try await repository.acceptInvitation(tokenHash: token.hash, user: user, at: now)
+            accepted = try await repository.acceptInvitation(
+                tokenHash: token.hash,
+                user: user,
+                at: now,
+                audit: [
+                    .own(.memberJoined, user: user, details: ["role": invitation.role.rawValue], at: now)
+                ]
+            )
         } catch is InvitationEmailTaken {
             throw MeetError(.conflict, "That address already has an account; sign in instead.")
         }
@@ -906,12 +1016,11 @@ struct IdentityService: Sendable {
 
     /// Clears a member's failed sign-ins (and a disabled password) — an administrator's action.
     func unlock(_ signedIn: SignedIn, organizationID: UUID, userID: UUID) async throws {
-        try requireAdmin(signedIn, organizationID: organizationID)
-        try requireStepUp(signedIn)
-        guard let target = try await repository.user(id: userID), target.organizationID == organizationID else {
-            throw MeetError(.notFound, "There is no such member in this organisation.")
-        }
-        try await repository.clearFailedLogins(userID: userID)
+        let target = try await managedMember(signedIn, organizationID: organizationID, userID: userID, permission: .membersUnlock)
+        try await repository.clearFailedLogins(
+            userID: userID,
+            audit: [.now(.memberUnlocked, organizationID: organizationID, actorID: signedIn.user.id, target: .user(userID), at: now())]
+        )
         logger.notice(
             "Account unlocked by an administrator",
             metadata: [
@@ -925,15 +1034,59 @@ struct IdentityService: Sendable {
         )
     }
 
-    /// Organisation admins and owners only, and only in their own organisation (the permission table
-    /// of the organisation issue will replace this check).
-    func requireAdmin(_ signedIn: SignedIn, organizationID: UUID) throws {
-        guard signedIn.user.organizationID == organizationID else {
+    // MARK: Authorisation
+
+    /// The one check in front of every organisation route: the organisation must be the caller's own
+    /// (another one answers 404, as if it did not exist), the role must hold the permission
+    /// (`PermissionTable`), and an administrative permission needs two-step verification and a
+    /// step-up within five minutes. Refusals are audited.
+    func authorize(_ signedIn: SignedIn, organizationID: UUID, _ permission: Permission) async throws {
+        let user = signedIn.user
+        guard user.organizationID == organizationID else {
+            try await denied(user, permission, target: .organization(organizationID), reason: "another organisation")
             throw MeetError(.notFound, "There is no such organisation.")
         }
-        guard signedIn.user.role == .owner || signedIn.user.role == .admin else {
-            throw MeetError(.forbidden, "Only administrators of this organisation may do that.")
+        guard PermissionTable.allows(user.role, permission) else {
+            try await denied(user, permission, target: nil, reason: "role \(user.role.rawValue)")
+            throw MeetError(.forbidden, "Your role (\(user.role.rawValue)) does not allow this.")
         }
+        guard permission.isAdministrative else { return }
+        guard user.mfaEnabled else {
+            throw MeetError(.mfaRequired, "Set up two-step verification first; administrative actions need it.")
+        }
+        try requireStepUp(signedIn)
+    }
+
+    /// `authorize`, then the member must exist in the organisation and be someone the caller may manage
+    /// (not themselves; admins do not manage owners).
+    func managedMember(_ signedIn: SignedIn, organizationID: UUID, userID: UUID, permission: Permission) async throws -> UserAccount {
+        try await authorize(signedIn, organizationID: organizationID, permission)
+        guard let target = try await repository.user(id: userID), target.organizationID == organizationID else {
+            throw MeetError(.notFound, "There is no such member in this organisation.")
+        }
+        guard RoleAssignment.mayManage(actor: signedIn.user.role, actorID: signedIn.user.id, target: target.role, targetID: target.id) else {
+            try await denied(signedIn.user, permission, target: .user(userID), reason: "may not manage this member")
+            throw MeetError(
+                .forbidden,
+                target.id == signedIn.user.id ? "You cannot do this to your own account." : "Only an owner may do this to an owner."
+            )
+        }
+        return target
+    }
+
+    func denied(_ user: UserAccount, _ permission: Permission, target: AuditTarget?, reason: String) async throws {
+        try await audit.append([
+            .now(
+                .accessDenied,
+                .denied,
+                organizationID: user.organizationID,
+                actorID: user.id,
+                target: target,
+                details: ["permission": permission.rawValue, "reason": reason],
+                at: now()
+            )
+        ])
+        Counter(label: "digitalmeet_access_denied_total", dimensions: [("permission", permission.rawValue)]).increment()
     }
 
     // MARK: Helpers

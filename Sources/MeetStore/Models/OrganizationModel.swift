@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import MeetCore
 
 final class OrganizationModel: Model, @unchecked Sendable {
     static let schema = "organizations"
@@ -11,6 +12,11 @@ final class OrganizationModel: Model, @unchecked Sendable {
     @Field(key: "allow_signup") var allowSignup: Bool
     @Field(key: "session_idle_seconds") var sessionIdleSeconds: Int64
     @Field(key: "session_absolute_seconds") var sessionAbsoluteSeconds: Int64
+    @Field(key: "meeting_passcode_required") var meetingPasscodeRequired: Bool
+    @Field(key: "meeting_waiting_room") var meetingWaitingRoom: String
+    @Field(key: "meeting_who_may_record") var meetingWhoMayRecord: String
+    @Field(key: "meeting_who_may_share_screen") var meetingWhoMayShareScreen: String
+    @Field(key: "meeting_e2ee_required") var meetingE2EERequired: Bool
 
     init() {}
 
@@ -21,5 +27,29 @@ final class OrganizationModel: Model, @unchecked Sendable {
         allowSignup = false
         sessionIdleSeconds = 1800
         sessionAbsoluteSeconds = 43_200
+        apply(meetings: .standard)
+    }
+
+    func apply(meetings: MeetingPolicy) {
+        meetingPasscodeRequired = meetings.passcodeRequired
+        meetingWaitingRoom = meetings.waitingRoom.rawValue
+        meetingWhoMayRecord = meetings.whoMayRecord.rawValue
+        meetingWhoMayShareScreen = meetings.whoMayShareScreen.rawValue
+        meetingE2EERequired = meetings.e2eeRequired
+    }
+
+    func meetings() throws -> MeetingPolicy {
+        guard
+            let waitingRoom = MeetingPolicy.WaitingRoom(rawValue: meetingWaitingRoom),
+            let record = MeetingPolicy.Recording(rawValue: meetingWhoMayRecord),
+            let share = MeetingPolicy.ScreenSharing(rawValue: meetingWhoMayShareScreen)
+        else { throw StoreError("organisation \(id?.uuidString ?? "?") has an unknown meeting policy value") }
+        return MeetingPolicy(
+            passcodeRequired: meetingPasscodeRequired,
+            waitingRoom: waitingRoom,
+            whoMayRecord: record,
+            whoMayShareScreen: share,
+            e2eeRequired: meetingE2EERequired
+        )
     }
 }

@@ -38,6 +38,7 @@ function renderProfile() {
   const enrolling = session.stage === "enrol";
   document.getElementById("enrol-required").hidden = !enrolling;
   for (const card of document.querySelectorAll(".requires-active")) card.hidden = enrolling;
+  document.getElementById("admin-link").hidden = enrolling || !["owner", "admin", "auditor"].includes(user.role);
   for (const field of document.querySelectorAll(".mfa-only")) field.hidden = !hasTOTP();
   document.getElementById("passkeyPassword-field").hidden = enrolling;
   document.getElementById("newPassword-hint").textContent = user.mfaEnabled

@@ -48,6 +48,16 @@ export async function postJSON(path, payload) {
   }));
 }
 
+/** PUT or PATCH (or any other state-changing method) with a JSON body: the admin console's changes. */
+export async function sendJSON(method, path, payload) {
+  return parse(await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: headers({ "Content-Type": "application/json" }),
+    body: JSON.stringify(payload ?? {}),
+  }));
+}
+
 /** DELETE, with a JSON body when `payload` is given (removals that need the current factors). */
 export async function deleteJSON(path, payload) {
   const init = { method: "DELETE", credentials: "same-origin", headers: headers(payload ? { "Content-Type": "application/json" } : {}) };

@@ -10,6 +10,8 @@ if (status?.setupRequired) {
 } else if (session?.user && session.stage === "active") {
   document.getElementById("signed-in-name").textContent = session.user.displayName;
   document.getElementById("signed-in").hidden = false;
+  // The server decides what the console shows; the link is only for roles that can see something there.
+  document.getElementById("admin-link").hidden = !["owner", "admin", "auditor"].includes(session.user.role);
 } else {
   document.getElementById("signed-out").hidden = false;
   document.getElementById("signup").hidden = !session?.signupAllowed;

@@ -110,6 +110,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "digitalmeet-audit-bench",
+            dependencies: ["MeetStore", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/AuditBench",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "digitalmeet-crypto-bench",
             dependencies: ["MeetCrypto"],
             path: "Benchmarks/CryptoBench",

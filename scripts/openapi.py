@@ -2,7 +2,8 @@
 """Writes Web/openapi.json, the OpenAPI 3.1 document the server serves at /api/v1/openapi.json.
 
 The document is generated from the table below so it stays regular; edit the table, run this script,
-and commit both. `Tests/e2e/test_identity.py` checks the served document names every identity route.
+and commit both. `Tests/e2e/test_identity.py` checks the served document names every identity route;
+`Tests/e2e/test_cross_tenant.py` probes every `{organizationId}` route it lists with another organisation's ids.
 """
 
 import json
@@ -41,15 +42,90 @@ ATTESTATION = {
 }
 
 
-def op(summary, request=None, ok=("200", "OK"), ok_schema=None, errors=("400", "401", "403"), auth=True, step_up=False, sets_cookie=False):
+ROLE = {"enum": ["owner", "admin", "auditor", "member"]}
+INVITED_ROLE = {"enum": ["admin", "auditor", "member"]}
+DATE = {"type": "string", "format": "date-time"}
+UUID = {"type": "string", "format": "uuid"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+PERMISSION = {"enum": ["organization.read", "members.read", "members.invite", "members.change_role", "members.disable", "members.unlock",
+                       "members.end_sessions", "policy.read", "policy.update", "audit.read", "audit.export"]}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict, required: list[str] | None = None) -> dict:
+    return {"type": "object", "properties": properties, "required": list(properties) if required is None else required}
+
+
+ORGANIZATION = obj({"id": UUID, "name": S, "role": ROLE, "permissions": {"type": "array", "items": PERMISSION}})
+MEMBER = obj({"id": UUID, "displayName": S, "email": S, "role": ROLE, "mfaEnabled": BOOLEAN, "emailVerified": BOOLEAN, "disabled": BOOLEAN,
+              "locked": BOOLEAN, "createdAt": DATE})
+MEMBER_RESPONSE = obj({"member": ref("Member")})
+INVITATION = obj({"id": UUID, "email": S, "role": ROLE, "createdAt": DATE, "expiresAt": DATE, "acceptedAt": {"type": ["string", "null"], "format": "date-time"}})
+MEETING_POLICY = obj({
+    "passcodeRequired": BOOLEAN,
+    "waitingRoom": {"enum": ["off", "guests", "everyone"]},
+    "whoMayRecord": {"enum": ["hosts", "nobody"]},
+    "whoMayShareScreen": {"enum": ["hosts", "everyone"]},
+    "e2eeRequired": BOOLEAN,
+})
+LIMIT = obj({"min": INTEGER, "max": INTEGER})
+POLICY_FIELDS = {
+    "requireMFA": BOOLEAN,
+    "allowSignup": BOOLEAN,
+    "sessionIdleMinutes": {"type": "integer", "minimum": 1, "maximum": 60},
+    "sessionAbsoluteHours": {"type": "integer", "minimum": 1, "maximum": 24},
+    "meetings": ref("MeetingPolicy"),
+}
+POLICY = obj({**POLICY_FIELDS, "limits": obj({"sessionIdleMinutes": LIMIT, "sessionAbsoluteHours": LIMIT})})
+OUTCOME = {"enum": ["success", "failure", "denied"]}
+AUDIT_ENTRY = obj({
+    "sequence": INTEGER,
+    "occurredAt": DATE,
+    "action": {"type": "string", "description": "`area.verb`, e.g. `signin.success`; see `/audit/actions`"},
+    "outcome": OUTCOME,
+    "actor": obj({"id": {"type": ["string", "null"], "format": "uuid"}, "name": {"type": ["string", "null"]}}),
+    "target": {"oneOf": [obj({"type": S, "id": S}), {"type": "null"}]},
+    "address": {"type": ["string", "null"]},
+    "requestId": {"type": ["string", "null"]},
+    "details": {"type": "object", "additionalProperties": S},
+})
+AUDIT_PAGE = obj({"entries": {"type": "array", "items": ref("AuditEntry")},
+                  "next": {"type": ["integer", "null"], "description": "The `before` value of the next (older) page; null on the last"}})
+
+
+def query(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+AUDIT_QUERY = [
+    query("action", S, "An exact action, or a prefix when it ends with `.` (e.g. `signin.`)"),
+    query("outcome", OUTCOME, "Only this outcome"),
+    query("actor", UUID, "Only entries whose actor is this user id"),
+    query("since", S, "ISO 8601 date or date-time; entries at or after it"),
+    query("until", S, "ISO 8601 date or date-time; entries before it"),
+    query("before", INTEGER, "Only entries with a smaller sequence (paging; use `next`)"),
+    query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Page size"),
+]
+
+
+def op(summary, request=None, ok=("200", "OK"), ok_schema=None, errors=("400", "401", "403"), auth=True, step_up=False, sets_cookie=False,
+       parameters=None, ok_media="application/json", ok_headers=None):
     responses = {ok[0]: {"description": ok[1]}}
     if ok_schema:
-        responses[ok[0]]["content"] = {"application/json": {"schema": ok_schema}}
+        responses[ok[0]]["content"] = {ok_media: {"schema": ok_schema}}
+    if ok_headers:
+        responses[ok[0]]["headers"] = ok_headers
     if sets_cookie:
         responses[ok[0]]["headers"] = {"Set-Cookie": {"schema": S, "description": "New `__Host-dm_session` (and `__Host-dm_device`)"}}
     for code in errors:
         responses[code] = ERROR
     result = {"summary": summary, "responses": responses}
+    if parameters:
+        result["parameters"] = parameters
     if request:
         result["requestBody"] = request
     if not auth:
@@ -144,13 +220,52 @@ paths = {
         "Remove a security key or passkey; the body carries the current factors: `currentPassword` and `code` or `passkey`",
         body({"currentPassword": S, "code": OPTIONAL_CODE, "passkey": OPTIONAL_PASSKEY}, ["currentPassword"]),
         ok=("204", "Removed"), errors=("400", "401", "403", "404"))},
+    "/api/v1/organizations/{organizationId}": {"get": op(
+        "The caller's organisation: id, name, the caller's role and the permissions it grants (any member); another organisation's id is 404",
+        ok_schema=ref("Organization"), errors=("401", "404"))},
+    "/api/v1/organizations/{organizationId}/members": {"get": op(
+        "Members with role, two-step verification, disabled and locked state (owner, admin, auditor)",
+        ok_schema=obj({"members": {"type": "array", "items": ref("Member")}}), errors=("401", "403", "404"))},
+    "/api/v1/organizations/{organizationId}/members/{userId}": {"patch": op(
+        "Change a member's role (owner, admin; only an owner makes or unmakes owners; not one's own role; the last owner stays)",
+        body({"role": ROLE}, ["role"]), ok_schema=MEMBER_RESPONSE, errors=("400", "401", "403", "404", "409"), step_up=True)},
+    "/api/v1/organizations/{organizationId}/members/{userId}/disable": {"post": op(
+        "Disable a member's account; every session of it ends at once (owner, admin; not oneself, not the last owner)",
+        ok_schema=MEMBER_RESPONSE, errors=("401", "403", "404", "409"), step_up=True)},
+    "/api/v1/organizations/{organizationId}/members/{userId}/enable": {"post": op(
+        "Enable a disabled member's account again (owner, admin)", ok_schema=MEMBER_RESPONSE, errors=("401", "403", "404"), step_up=True)},
+    "/api/v1/organizations/{organizationId}/members/{userId}/end-sessions": {"post": op(
+        "End every session of a member (owner, admin)", ok_schema=obj({"ended": INTEGER}), errors=("401", "403", "404"), step_up=True)},
     "/api/v1/organizations/{organizationId}/invitations": {
-        "post": op("Invite someone by email (admin)", body({"email": S, "role": {"enum": ["admin", "auditor", "member"]}}, ["email", "role"]),
-                   ok=("201", "Invited"), errors=("400", "401", "403", "404", "409"), step_up=True),
-        "get": op("Invitations of the organisation (admin)", ok_schema={"type": "object"}, errors=("401", "403", "404")),
+        "post": op("Invite someone by email (admin)", body({"email": S, "role": INVITED_ROLE}, ["email", "role"]),
+                   ok=("201", "Invited"), ok_schema=ref("Invitation"), errors=("400", "401", "403", "404", "409"), step_up=True),
+        "get": op("Invitations of the organisation (admin)", ok_schema=obj({"invitations": {"type": "array", "items": ref("Invitation")}}),
+                  errors=("401", "403", "404")),
     },
+    "/api/v1/organizations/{organizationId}/invitations/{invitationId}": {"delete": op(
+        "Revoke an open invitation; its link stops working (owner, admin)", ok=("204", "Revoked"), errors=("401", "403", "404"), step_up=True)},
     "/api/v1/organizations/{organizationId}/members/{userId}/unlock": {"post": op(
         "Clear a member's failed sign-ins and re-enable a disabled password (admin)", ok=("204", "Unlocked"), errors=("401", "403", "404"), step_up=True)},
+    "/api/v1/organizations/{organizationId}/policy": {
+        "get": op("The security policy: two-step verification, sign-up, session lifetimes, meeting floor, and the allowed limits "
+                  "(owner, admin, auditor)", ok_schema=ref("Policy"), errors=("401", "403", "404")),
+        "put": op("Replace the security policy (owner, admin); out-of-range values are 400 `invalid_input` with `field`",
+                  {"required": True, "content": {"application/json": {"schema": obj(POLICY_FIELDS)}}},
+                  ok_schema=ref("Policy"), errors=("400", "401", "403", "404"), step_up=True),
+    },
+    "/api/v1/organizations/{organizationId}/audit": {"get": op(
+        "The organisation's audit log, newest first, filtered and paged (owner, admin, auditor)",
+        parameters=AUDIT_QUERY, ok_schema=AUDIT_PAGE, errors=("400", "401", "403", "404"))},
+    "/api/v1/organizations/{organizationId}/audit/actions": {"get": op(
+        "Every known action name, for a filter (owner, admin, auditor)", ok_schema=obj({"actions": {"type": "array", "items": S}}),
+        errors=("401", "403", "404"))},
+    "/api/v1/organizations/{organizationId}/audit/export": {"get": op(
+        "The organisation's whole hash chain as JSON lines (a download): a `header` line (format `digitalmeet-audit-v1`, signing keys), "
+        "every `entry` with `entryHash` and `chainHash`, then every signed `checkpoint`; see docs/audit.md to verify it. The export "
+        "itself is audited (owner, admin, auditor)",
+        ok_media="application/x-ndjson", ok_schema={"type": "string", "description": "One JSON object per line"},
+        ok_headers={"Content-Disposition": {"schema": S, "description": "`attachment; filename=\"digitalmeet-audit-<organizationId>.jsonl\"`"}},
+        errors=("401", "403", "404"))},
     "/api/v1/setup/status": {"get": op("Whether the first owner still has to be created", ok_schema={"type": "object"}, errors=(), auth=False)},
     "/api/v1/setup": {"post": op("Create the first owner with the one-time setup link", ok=("201", "Created"), errors=("400", "403", "409"), auth=False)},
 }
@@ -165,7 +280,16 @@ document = {
         "See docs/api.md for the error codes.",
     },
     "components": {
-        "schemas": {"PasskeyAssertion": ASSERTION, "PasskeyAttestation": ATTESTATION},
+        "schemas": {
+            "PasskeyAssertion": ASSERTION,
+            "PasskeyAttestation": ATTESTATION,
+            "Organization": ORGANIZATION,
+            "Member": MEMBER,
+            "Invitation": INVITATION,
+            "MeetingPolicy": MEETING_POLICY,
+            "Policy": POLICY,
+            "AuditEntry": AUDIT_ENTRY,
+        },
         "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": "__Host-dm_session"},
             "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},

@@ -18,11 +18,18 @@ public struct FluentAuditRepository: AuditRepository {
         try await store.write { database in try await Self.append(events, on: database) }
     }
 
-    /// Appends inside the caller's transaction.
+    /// Appends inside the caller's transaction: per chain, the head row is created if needed and
+    /// locked, the entries are chained onto it and inserted, and the head moves once.
     static func append(_ events: [AuditEvent], on database: any Database) async throws {
         let sql = try database.sqlDatabase()
+        var chains: [String] = []
+        var byChain: [String: [AuditEvent]] = [:]
         for event in events {
             let chain = AuditEntry.chain(of: event.organizationID)
+            if byChain[chain] == nil { chains.append(chain) }
+            byChain[chain, default: []].append(event)
+        }
+        for chain in chains {
             try await sql.insert(into: "audit_heads")
                 .columns("chain", "sequence", "chain_hash")
                 .values(SQLBind(chain), SQLBind(Int64(0)), SQLBind(Data(AuditChain.genesis)))
@@ -32,23 +39,34 @@ public struct FluentAuditRepository: AuditRepository {
                 let row = try await sql.select().columns("sequence", "chain_hash").from("audit_heads")
                     .where("chain", .equal, chain).lockingClause(SQLLockingClause.update).first()
             else { throw StoreError("the audit chain \(chain) has no head row") }
-            let head = (
+            var head = (
                 sequence: try row.decode(column: "sequence", as: Int64.self), chainHash: Array(try row.decode(column: "chain_hash", as: Data.self))
             )
-            let entry = AuditChain.append(event, chain: chain, after: head)
-            try await insert(entry, on: sql)
+            var entries: [AuditEntry] = []
+            for event in byChain[chain] ?? [] {
+                let entry = AuditChain.append(event, chain: chain, after: head)
+                head = (entry.sequence, entry.chainHash)
+                entries.append(entry)
+            }
+            // 14 values a row; 500 rows stay under SQLite's and PostgreSQL's bind limits.
+            for start in stride(from: 0, to: entries.count, by: 500) {
+                try await insert(entries[start..<min(start + 500, entries.count)], on: sql)
+            }
             try await sql.update("audit_heads")
-                .set("sequence", to: entry.sequence)
-                .set("chain_hash", to: Data(entry.chainHash))
+                .set("sequence", to: head.sequence)
+                .set("chain_hash", to: Data(head.chainHash))
                 .where("chain", .equal, chain)
                 .run()
         }
     }
 
     static func insert(_ entry: AuditEntry, on sql: any SQLDatabase) async throws {
-        let event = entry.event
-        let details = String(decoding: try JSONEncoder.sorted.encode(event.details), as: UTF8.self)
-        try await sql.insert(into: "audit_entries")
+        try await insert([entry][...], on: sql)
+    }
+
+    static func insert(_ entries: ArraySlice<AuditEntry>, on sql: any SQLDatabase) async throws {
+        guard !entries.isEmpty else { return }
+        var insert = sql.insert(into: "audit_entries")
             .columns(
                 "chain",
                 "sequence",
@@ -65,7 +83,10 @@ public struct FluentAuditRepository: AuditRepository {
                 "entry_hash",
                 "chain_hash"
             )
-            .values(
+        for entry in entries {
+            let event = entry.event
+            let details = String(decoding: try JSONEncoder.sorted.encode(event.details), as: UTF8.self)
+            insert = insert.values(
                 SQLBind(entry.chain),
                 SQLBind(entry.sequence),
                 SQLBind(AuditChain.milliseconds(event.occurredAt)),
@@ -81,7 +102,8 @@ public struct FluentAuditRepository: AuditRepository {
                 SQLBind(Data(entry.entryHash)),
                 SQLBind(Data(entry.chainHash))
             )
-            .run()
+        }
+        try await insert.run()
     }
 
     public func entries(chain: String, filter: AuditFilter) async throws -> [AuditEntry] {

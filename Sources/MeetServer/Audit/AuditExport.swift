@@ -27,7 +27,8 @@ struct AuditExport: Sendable {
         let type = "entry"
         let chain: String
         let sequence: Int64
-        let occurredAt: Date
+        /// ISO 8601 form of `occurredAtMs`, the hashed value, built from the integer so the two always agree.
+        let occurredAt: String
         let occurredAtMs: Int64
         let action: String
         let outcome: String
@@ -44,12 +45,18 @@ struct AuditExport: Sendable {
             let id: String
         }
 
+        static func iso8601(milliseconds: Int64) -> String {
+            let (seconds, remainder) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+            let whole = Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(Date.ISO8601FormatStyle())  // …T01:36:05Z
+            return String(whole.dropLast()) + String(format: ".%03lldZ", remainder)
+        }
+
         init(_ entry: AuditEntry) {
             let event = entry.event
             chain = entry.chain
             sequence = entry.sequence
-            occurredAt = event.occurredAt
             occurredAtMs = AuditChain.milliseconds(event.occurredAt)
+            occurredAt = Self.iso8601(milliseconds: occurredAtMs)
             action = event.action.rawValue
             outcome = event.outcome.rawValue
             organizationId = event.organizationID?.uuidString.lowercased()

@@ -171,6 +171,16 @@ struct OrganizationController {
             let body = try await request.decodeJSON(as: PolicyBody.self, context: context)
             return Self.body(
                 try await mapped {
+                    guard (1...60).contains(body.sessionIdleMinutes) else {
+                        throw MeetError(.invalidInput, "The idle timeout must be between 1 and 60 minutes.", field: "sessionIdleMinutes")
+                    }
+                    guard (1...24).contains(body.sessionAbsoluteHours), body.sessionAbsoluteHours * 60 >= body.sessionIdleMinutes else {
+                        throw MeetError(
+                            .invalidInput,
+                            "The session lifetime must be 1 to 24 hours and at least the idle timeout.",
+                            field: "sessionAbsoluteHours"
+                        )
+                    }
                     let sessions = try SessionPolicy(
                         idleTimeout: .seconds(body.sessionIdleMinutes * 60),
                         absoluteTimeout: .seconds(body.sessionAbsoluteHours * 3600)

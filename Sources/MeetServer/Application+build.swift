@@ -16,6 +16,8 @@ public struct StartupAnnouncement: Sendable {
     /// SHA-256 of a self-signed certificate, so the browser warning can be checked; nil for the operator's certificate.
     public let selfSignedFingerprint: String?
     public let httpRedirectPort: Int?
+    /// Every route the router answers, as `METHOD /path/:parameter` (the OpenAPI document must list the API ones).
+    var routes: [String] = []
 
     /// The text printed to standard output.
     public var text: String {
@@ -167,7 +169,8 @@ func buildApplicationAndAnnouncement(
         setupLink: setupLink,
         setupLinkLifetime: configuration.setupLinkLifetime,
         selfSignedFingerprint: identity.selfSigned ? identity.fingerprint : nil,
-        httpRedirectPort: configuration.httpRedirectPort
+        httpRedirectPort: configuration.httpRedirectPort,
+        routes: router.routes.map { "\($0.method) \($0.path)" }
     )
     let application = Application(
         router: router,

@@ -24,6 +24,14 @@ public struct MeetError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let mfaRequired = Code("mfa_required")
         public static let emailNotVerified = Code("email_not_verified")
         public static let signupDisabled = Code("signup_disabled")
+        /// A setting weaker than the organisation's policy allows.
+        public static let policyViolation = Code("policy_violation")
+        /// The meeting is locked: nobody new may join, whatever they hold.
+        public static let meetingLocked = Code("meeting_locked")
+        /// A host removed this person; they may not rejoin unless a host allows it.
+        public static let removedFromMeeting = Code("removed_from_meeting")
+        public static let meetingFull = Code("meeting_full")
+        public static let meetingEnded = Code("meeting_ended")
     }
 
     public let code: Code

@@ -27,7 +27,9 @@ struct APIError: HTTPResponseError {
             case .conflict: .conflict
             case .unauthorized, .invalidCredentials: .unauthorized
             case .throttled: .tooManyRequests
-            case .forbidden, .stepUpRequired, .mfaRequired, .emailNotVerified, .signupDisabled: .forbidden
+            case .forbidden, .stepUpRequired, .mfaRequired, .emailNotVerified, .signupDisabled, .meetingLocked, .removedFromMeeting: .forbidden
+            case .meetingFull: .conflict
+            case .meetingEnded: .gone
             case .busy: .serviceUnavailable
             case .expired: .gone
             default: .badRequest

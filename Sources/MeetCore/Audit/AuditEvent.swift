@@ -120,6 +120,18 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     /// The audit checkpoint signing key was created (data and master key events use `KeyEvent.Action` names).
     public static let keyCreated = AuditAction(rawValue: "key.audit.created")
     public static let accessDenied = AuditAction(rawValue: "access.denied")
+    public static let meetingCreated = AuditAction(rawValue: "meeting.created")
+    public static let meetingSettingsChanged = AuditAction(rawValue: "meeting.settings_changed")
+    public static let meetingAdmitted = AuditAction(rawValue: "meeting.admitted")
+    public static let meetingDenied = AuditAction(rawValue: "meeting.denied")
+    public static let meetingParticipantRemoved = AuditAction(rawValue: "meeting.removed")
+    public static let meetingLocked = AuditAction(rawValue: "meeting.locked")
+    public static let meetingUnlocked = AuditAction(rawValue: "meeting.unlocked")
+    public static let meetingRecordingStarted = AuditAction(rawValue: "meeting.recording_started")
+    public static let meetingRecordingStopped = AuditAction(rawValue: "meeting.recording_stopped")
+    public static let meetingRolesChanged = AuditAction(rawValue: "meeting.roles_changed")
+    public static let meetingEnded = AuditAction(rawValue: "meeting.ended")
+    public static let meetingPasscodeFailed = AuditAction(rawValue: "meeting.passcode_failed")
 
     public static let known: [AuditAction] =
         [

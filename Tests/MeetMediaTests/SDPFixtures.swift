@@ -16,4 +16,18 @@ enum SDPFixtures {
         try SessionDescription(parsing: text(name))
     }
 
+    /// The SFU's side of a test connection: fixed credentials, fingerprint and one host candidate.
+    static let transport = SFUTransportParameters(
+        ice: ICECredentials(ufrag: "sfuU", password: "sfuPasswordOf24Chars+/xy"),
+        fingerprint: SDPFingerprint(algorithm: "sha-256", bytes: Array(0..<32)),
+        candidates: [
+            ICECandidate(
+                foundation: "1",
+                priority: ICECandidate.priority(typePreference: 126, localPreference: 65535),
+                address: "192.0.2.10",
+                port: 40000
+            )
+        ],
+        sessionID: "4611731400430051336"
+    )
 }

@@ -94,6 +94,8 @@ import Testing
         )
         #expect(negotiation.media[1].extensionID(MediaCapabilities.HeaderExtension.mid) == 1)
         #expect(negotiation.remote.fingerprints.map(\.algorithm) == ["sha-256", "sha-384", "sha-512"])
+        #expect(negotiation.remote.sha256Fingerprint?.bytes == negotiation.remote.fingerprints.first?.bytes)
+        #expect(negotiation.remote.sha256Fingerprint?.bytes.count == 32)
         #expect(negotiation.remote.ice.ufrag == "Ad5G")
         #expect(negotiation.media[1].sourcePairs == [NegotiatedMedia.SourcePair(media: 1_525_348_981, rtx: 2_913_774_935)])
     }

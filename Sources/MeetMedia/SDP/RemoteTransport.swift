@@ -19,6 +19,13 @@ public struct RemoteTransport: Hashable, Sendable {
         fingerprints.contains { $0.matches(certificateDER: certificateDER) }
     }
 
+    /// The SHA-256 fingerprint in the form ``DTLSEndpoint`` checks, if the description has one
+    /// (browsers and aiortc always write it).
+    public var sha256Fingerprint: DTLSFingerprint? {
+        guard let sha256 = fingerprints.first(where: { $0.algorithm == "sha-256" }) else { return nil }
+        return DTLSFingerprint(sdpValue: SDPFingerprint.hex(sha256.bytes))
+    }
+
     /// Reads the transport of the bundle whose tagged section is `section`: each attribute from
     /// that section, else from the session level, as RFC 8839 §5.4 and RFC 8122 §5 allow.
     init(description: SessionDescription, section: MediaDescription) throws(SDPError) {

@@ -64,7 +64,7 @@ public struct SDPFingerprint: Hashable, Sendable, CustomStringConvertible {
     /// function's digest has its size.
     init?(sdpValue: Substring) {
         let parts = sdpValue.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 32 else { return nil }
+        guard parts.count == 2, parts[0].utf8.count <= 32, SDPGrammar.isToken(parts[0]) else { return nil }
         let pairs = parts[1].split(separator: ":", omittingEmptySubsequences: false)
         guard (1...64).contains(pairs.count) else { return nil }
         var bytes: [UInt8] = []

@@ -93,6 +93,22 @@ AUDIT_ENTRY = obj({
     "requestId": {"type": ["string", "null"]},
     "details": {"type": "object", "additionalProperties": S},
 })
+JOIN_RULE = {"enum": ["anyone_with_link", "signed_in", "organization", "invited"]}
+MEETING_SETTINGS = obj({
+    "passcodeRequired": BOOLEAN, "whoMayJoin": JOIN_RULE, "waitingRoom": {"enum": ["off", "guests", "everyone"]},
+    "whoMayShareScreen": {"enum": ["hosts", "everyone"]}, "whoMayRecord": {"enum": ["hosts", "nobody"]}, "muteOnEntry": BOOLEAN,
+    "chatEnabled": BOOLEAN, "allowRename": BOOLEAN, "participantLimit": {"type": "integer", "minimum": 2, "maximum": 500}, "e2ee": BOOLEAN,
+}, ["passcodeRequired", "whoMayJoin", "waitingRoom", "whoMayShareScreen", "whoMayRecord", "muteOnEntry", "chatEnabled", "allowRename",
+    "participantLimit", "e2ee"])
+MEETING_ID = {"type": "string", "description": "128 random bits, base64url (22 characters)"}
+MEETING = obj({
+    "id": MEETING_ID, "number": {"type": "string", "description": "10 digits"}, "title": S, "link": S,
+    "scheduledFor": {"type": ["string", "null"], "format": "date-time"}, "createdAt": DATE, "passcodeRequired": BOOLEAN,
+    "settings": ref("MeetingSettings"), "ended": BOOLEAN,
+    "passcode": {"type": "string", "description": "Only in the answer that generated it"},
+})
+TICKET_REQUEST = body({"displayName": S, "passcode": S}, [])
+TICKET = obj({"ticket": S, "expiresAt": DATE, "signalingURL": S})
 AUDIT_PAGE = obj({"entries": {"type": "array", "items": ref("AuditEntry")},
                   "next": {"type": ["integer", "null"], "description": "The `before` value of the next (older) page; null on the last"}})
 
@@ -266,6 +282,35 @@ paths = {
         ok_media="application/x-ndjson", ok_schema={"type": "string", "description": "One JSON object per line"},
         ok_headers={"Content-Disposition": {"schema": S, "description": "`attachment; filename=\"digitalmeet-audit-<organizationId>.jsonl\"`"}},
         errors=("401", "403", "404"))},
+    "/api/v1/meetings": {
+        "post": op("Create a meeting you host; settings are bounded by the organisation's policy (400 `policy_violation` names the field). "
+                   "A required passcode that is not given is generated and returned once as `passcode`",
+                   body({"title": S, "scheduledFor": DATE, "passcode": S, "settings": ref("MeetingSettings")}, ["title"]),
+                   ok=("201", "Created"), ok_schema=ref("Meeting"), errors=("400", "401", "403")),
+        "get": op("Meetings you host or co-host that have not ended, soonest first",
+                  ok_schema=obj({"meetings": {"type": "array", "items": ref("Meeting")}}), errors=("401",)),
+    },
+    "/api/v1/meetings/{meetingId}": {
+        "get": op("What a link shows anyone: title, whether a passcode is needed, who may join, E2EE, ended",
+                  ok_schema=obj({"id": MEETING_ID, "title": S, "passcodeRequired": BOOLEAN, "whoMayJoin": JOIN_RULE, "e2ee": BOOLEAN,
+                                 "ended": BOOLEAN}), errors=("404",), auth=False),
+        "patch": op("Change the title, schedule, passcode or settings (host)",
+                    body({"title": S, "scheduledFor": DATE, "passcode": S, "settings": ref("MeetingSettings"), "clearPasscode": BOOLEAN,
+                          "clearSchedule": BOOLEAN}, []),
+                    ok_schema=ref("Meeting"), errors=("400", "401", "404", "410")),
+        "delete": op("End the meeting for everyone (host)", ok=("204", "Ended"), errors=("401", "404")),
+    },
+    "/api/v1/meetings/{meetingId}/details": {"get": op("The whole meeting (host, co-host)", ok_schema=ref("Meeting"), errors=("401", "404"))},
+    "/api/v1/meetings/{meetingId}/tickets": {"post": op(
+        "A single-use join ticket (60 s) for the signaling socket, for the signed-in account or the guest cookie's identity (set when "
+        "missing). Wrong passcodes: 5 per client per meeting in 10 minutes, then 429 with Retry-After; each is audited",
+        TICKET_REQUEST, ok=("201", "Issued"), ok_schema=TICKET, errors=("400", "401", "403", "404", "409", "410", "429"), auth=False)},
+    "/api/v1/meetings/by-number/{number}/tickets": {"post": op(
+        "A join ticket by the 10-digit number; the passcode is always required", TICKET_REQUEST, ok=("201", "Issued"), ok_schema=TICKET,
+        errors=("400", "401", "403", "404", "409", "410", "429"), auth=False)},
+    "/api/v1/signaling": {"get": op(
+        "The signaling WebSocket (docs/signaling.md): upgrade with an allowed Origin; without an upgrade, 403",
+        ok=("101", "Switching protocols"), errors=("400", "403"), auth=False)},
     "/api/v1/setup/status": {"get": op("Whether the first owner still has to be created", ok_schema={"type": "object"}, errors=(), auth=False)},
     "/api/v1/setup": {"post": op("Create the first owner with the one-time setup link", ok=("201", "Created"), errors=("400", "403", "409"), auth=False)},
 }
@@ -289,6 +334,8 @@ document = {
             "MeetingPolicy": MEETING_POLICY,
             "Policy": POLICY,
             "AuditEntry": AUDIT_ENTRY,
+            "MeetingSettings": MEETING_SETTINGS,
+            "Meeting": MEETING,
         },
         "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": "__Host-dm_session"},

@@ -56,6 +56,18 @@ struct APIErrorBody: Codable {
 }
 
 extension Request {
+    /// Dates in request bodies are ISO 8601, with or without fractional seconds.
+    static let jsonDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            if let date = try? Date(text, strategy: .iso8601) { return date }
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 date"))
+        }
+        return decoder
+    }()
+
     /// Decodes a JSON body of at most the context's upload limit, with errors a client can act on.
     func decodeJSON<T: Decodable>(as type: T.Type, context: AppRequestContext) async throws -> T {
         guard let contentType = headers[.contentType], contentType.lowercased().hasPrefix("application/json") else {
@@ -68,7 +80,7 @@ extension Request {
             throw APIError(.contentTooLarge, code: "too_large", message: "The request body is larger than \(context.maxUploadSize / 1024) KB.")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+            return try Self.jsonDecoder.decode(T.self, from: Data(buffer: buffer))
         } catch {
             throw APIError(.badRequest, code: "invalid_json", message: "The request body is not the JSON this route expects.")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import HummingbirdWebSocket
 import Logging
 import MeetCore
 import MeetCrypto
@@ -139,16 +140,40 @@ func buildApplicationAndAnnouncement(
     SetupController(service: setup).addRoutes(to: router)
     AuthController(identity: accounts).addRoutes(to: router)
     AccountController(identity: accounts).addRoutes(to: router)
+    let meetingRepository = FluentMeetingRepository(store: store)
+    let organizationRepository = FluentOrganizationRepository(store: store)
+    let hub = MeetingHub(repository: meetingRepository, organizations: organizationRepository, logger: logger)
     let auditRepository = FluentAuditRepository(store: store)
     let auditSigner = AuditSigner(repository: auditRepository, dataKeys: deployment.dataKeys, logger: logger)
     let admin = OrganizationAdminService(
         identity: accounts,
-        organizations: FluentOrganizationRepository(store: store),
+        organizations: organizationRepository,
         export: AuditExport(repository: auditRepository, signer: auditSigner),
         lockout: accounts.lockout,
-        logger: logger
+        logger: logger,
+        signOut: { userID in await hub.signOut(userID: userID) }
     )
     OrganizationController(admin: admin).addRoutes(to: router)
+    let meetings = MeetingService(
+        repository: meetingRepository,
+        organizations: organizationRepository,
+        identity: accounts,
+        hub: hub,
+        passcodeHasher: PasswordHasher(parameters: .init(logN: 14, r: 8, p: 1), concurrency: configuration.passwordHashConcurrency),
+        throttle: PasscodeThrottle(),
+        logger: logger
+    )
+    MeetingController(meetings: meetings, publicURL: configuration.publicURL).addRoutes(to: router)
+    let signalingRouter = Router(context: SignalingRequestContext.self)
+    let signaling = SignalingController(
+        hub: hub,
+        meetings: meetingRepository,
+        identity: accounts,
+        allowedOrigins: configuration.allowedOrigins,
+        logger: logger
+    )
+    signaling.addRoutes(to: signalingRouter)
+    signaling.addRefusal(to: router)
     webPages.addRoutes(to: router)
 
     // Shut down in reverse order: the listener drains first, the database closes last.
@@ -175,7 +200,21 @@ func buildApplicationAndAnnouncement(
     let application = Application(
         router: router,
         // Connections idle for a minute are closed, so slow or abandoned clients cannot hold sockets open.
-        server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(60))), tlsConfiguration: tlsConfiguration),
+        server: try .tls(
+            .http1WebSocketUpgrade(
+                webSocketRouter: signalingRouter,
+                configuration: .init(
+                    http1: .init(idleTimeout: .seconds(60)),
+                    ws: .init(
+                        maxFrameSize: SignalingController.maximumFrame,
+                        autoPing: .enabled(timePeriod: .seconds(15)),
+                        closeTimeout: .seconds(5),
+                        validateUTF8: true
+                    )
+                )
+            ),
+            tlsConfiguration: tlsConfiguration
+        ),
         configuration: .init(address: .hostname(configuration.httpsHost, port: configuration.httpsPort), serverName: nil),
         services: services,
         onServerRunning: { _ in announce(announcement) },

@@ -48,7 +48,12 @@ public final class Store: Sendable {
             eventLoopGroup = MultiThreadedEventLoopGroup.singleton
             databases = Databases(threadPool: .singleton, on: eventLoopGroup)
             do {
-                databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, sqlLogLevel: .trace), as: .psql)
+                // Audited writes of one organisation queue on its audit chain's head row while holding a
+                // connection; under a burst that wait can pass the driver's 10 s default.
+                databases.use(
+                    try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(60), sqlLogLevel: .trace),
+                    as: .psql
+                )
             } catch {
                 throw StoreError("the PostgreSQL URL is not valid (expected postgres://user:password@host:port/database)")
             }
@@ -115,6 +120,7 @@ public final class Store: Sendable {
         CreateIdentitySchema(),
         CreateWebAuthnSchema(),
         CreateAuditSchema(),
+        CreateMeetingSchema(),
     ]
 
     /// Runs a trivial query; throws if the database cannot be reached.

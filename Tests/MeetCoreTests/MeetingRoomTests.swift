@@ -14,7 +14,7 @@ struct MeetingFixture {
         var settings = MeetingSettings.defaults(for: floor)
         settings.waitingRoom = waitingRoom
         configure(&settings)
-        room = MeetingRoom(meetingID: UUID(), organizationID: UUID(), title: "Board meeting", settings: settings, hostIdentity: host)
+        room = MeetingRoom(meetingID: UUID().uuidString, organizationID: UUID(), title: "Board meeting", settings: settings, hostIdentity: host)
     }
 
     @discardableResult

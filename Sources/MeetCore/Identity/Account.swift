@@ -157,7 +157,9 @@ public struct SessionRecord: Sendable, Equatable {
 
     public func hasFreshStepUp(at now: Date) -> Bool {
         guard let stepUpAt else { return false }
-        return now.timeIntervalSince(stepUpAt) <= Self.stepUpLifetime && now >= stepUpAt
+        // A second of tolerance: the stored time may round up past a `now` taken in the same instant.
+        let age = now.timeIntervalSince(stepUpAt)
+        return age <= Self.stepUpLifetime && age >= -1
     }
 }
 

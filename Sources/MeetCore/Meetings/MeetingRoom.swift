@@ -35,7 +35,7 @@ public struct Participant: Sendable, Equatable, Codable {
 /// The state of one meeting, as the server holds it, and the rules every join and every host or
 /// participant action goes through (`MeetingRoom+Commands.swift`). Pure: no clock, no I/O.
 public struct MeetingRoom: Sendable, Equatable {
-    public let meetingID: UUID
+    public let meetingID: String
     public let organizationID: UUID
     public var title: String
     public var settings: MeetingSettings
@@ -52,7 +52,7 @@ public struct MeetingRoom: Sendable, Equatable {
     public var removedTickets: Set<UUID>
 
     public init(
-        meetingID: UUID,
+        meetingID: String,
         organizationID: UUID,
         title: String,
         settings: MeetingSettings,

@@ -13,6 +13,8 @@ struct OrganizationAdminService: Sendable {
     let export: AuditExport
     let lockout: LockoutPolicy
     let logger: Logger
+    /// Closes the live meeting connections of an account whose sessions were ended or that was disabled.
+    let signOut: @Sendable (UUID) async -> Void
     var audit: any AuditRepository { identity.audit }
     var now: @Sendable () -> Date { identity.now }
 
@@ -125,6 +127,7 @@ struct OrganizationAdminService: Sendable {
                 )
             ]
         )
+        if disabled { await signOut(userID) }
         logger.notice(
             disabled ? "Account disabled" : "Account enabled",
             metadata: ["event": disabled ? "member.disabled" : "member.enabled", "user_id": "\(signedIn.user.id)", "target_user_id": "\(userID)"]

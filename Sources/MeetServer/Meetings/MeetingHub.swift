@@ -1,0 +1,384 @@
+import Foundation
+import Logging
+import MeetCore
+import MeetCrypto
+import Metrics
+
+/// The live meetings of this server: each room's state machine, the connections seated in it, and
+/// the durable part of its state written through to the database (in order, before a command is
+/// acknowledged). Every join and command goes through `MeetingRoom`, nothing else decides.
+actor MeetingHub {
+    /// How a seat's messages reach its WebSocket.
+    struct Connection: Sendable {
+        let id: UUID
+        let send: @Sendable (SignalingOutbound) -> Void
+        /// The session behind a signed-in participant, revalidated while connected.
+        let sessionID: UUID?
+        let userID: UUID?
+    }
+
+    struct LiveRoom {
+        var room: MeetingRoom
+        var record: MeetingRecord
+        var connections: [UUID: Connection] = [:]
+        var resumeHashes: [UUID: [UInt8]] = [:]
+        var disconnectedSince: [UUID: Date] = [:]
+        /// Connections of seats that just left the room (removed, denied, replaced) and must still be told.
+        var departed: [UUID: Connection] = [:]
+        var saved: DurableRoomState
+        /// Saves run one after another so the database never goes back to an older state.
+        var lastSave: Task<Void, any Error>?
+    }
+
+    let repository: any MeetingRepository
+    let organizations: any OrganizationRepository
+    let logger: Logger
+    let now: @Sendable () -> Date
+    static let resumeWindow: TimeInterval = 30
+    private var rooms: [String: LiveRoom] = [:]
+
+    init(
+        repository: any MeetingRepository,
+        organizations: any OrganizationRepository,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.repository = repository
+        self.organizations = organizations
+        self.logger = logger
+        self.now = now
+    }
+
+    // MARK: Rooms
+
+    /// The live room of a meeting, loaded from its record (seats from before a restart wait 30 s for `resume`).
+    func room(_ record: MeetingRecord) -> MeetingRoom {
+        if let live = rooms[record.id] { return live.room }
+        let live = Self.load(record, now: now())
+        rooms[record.id] = live
+        for seat in live.disconnectedSince.keys { scheduleExpiry(meetingID: record.id, seat: seat) }
+        return live.room
+    }
+
+    static func load(_ record: MeetingRecord, now: Date) -> LiveRoom {
+        let state = record.state
+        var removed: [ParticipantIdentity: Bool] = [:]
+        for removal in state.removals { removed[removal.identity] = removal.mayRejoin }
+        let room = MeetingRoom(
+            meetingID: record.id,
+            organizationID: record.organizationID,
+            title: record.title,
+            settings: record.settings,
+            hostIdentity: state.hostIdentity ?? .member(record.hostUserID),
+            coHostIdentities: Set(state.coHosts),
+            locked: state.locked,
+            ended: record.endedAt != nil,
+            participants: state.seats.map(\.participant),
+            removedIdentities: removed,
+            removedTickets: Set(state.removedTickets)
+        )
+        var live = LiveRoom(room: room, record: record, saved: state)
+        for seat in state.seats {
+            live.resumeHashes[seat.participant.id] = seat.resumeTokenHash
+            live.disconnectedSince[seat.participant.id] = now
+        }
+        return live
+    }
+
+    /// Settings, title or passcode changed over HTTPS: the live room follows.
+    func recordChanged(_ record: MeetingRecord, by seatlessActor: UUID?) {
+        guard var live = rooms[record.id] else { return }
+        live.record = record
+        live.room.title = record.title
+        let changed = live.room.settings != record.settings
+        live.room.settings = record.settings
+        rooms[record.id] = live
+        if changed { deliver([MeetingDelivery(.inMeeting, .settingsChanged(record.settings, by: seatlessActor ?? UUID()))], in: record.id) }
+    }
+
+    /// Whether a join would be accepted now, by the same rules the join itself applies.
+    func admissionCheck(_ record: MeetingRecord, request: MeetingRoom.JoinRequest) throws {
+        var copy = room(record)
+        _ = try copy.join(request)
+    }
+
+    // MARK: Joining
+
+    struct Seated: Sendable {
+        let seat: UUID
+        /// The account in the seat, if it is not a guest's.
+        var userID: UUID? = nil
+        let status: Participant.Status
+        let resumeToken: SecureToken
+        let snapshot: SignalingOutbound.MeetingSnapshot?
+        let title: String
+    }
+
+    func join(_ record: MeetingRecord, ticket: JoinTicket, connection: Connection) async throws -> Seated {
+        _ = room(record)
+        guard var live = rooms[record.id] else { throw MeetError(.notFound, "There is no such meeting.") }
+        let request = MeetingRoom.JoinRequest(
+            identity: ticket.identity,
+            ticketID: ticket.id,
+            displayName: ticket.displayName,
+            signedIn: ticket.signedIn,
+            organizationMember: ticket.organizationMember,
+            invited: false,
+            at: now()
+        )
+        let deliveries = try live.room.join(request)
+        let token = SecureToken()
+        live.connections[request.seat] = connection
+        live.resumeHashes[request.seat] = token.hash
+        for delivery in deliveries {
+            if case .participantLeft(let old, .replaced) = delivery.event { live.forget(old, keepConnection: true) }
+        }
+        rooms[record.id] = live
+        let others = deliveries.filter { $0.audience != .seat(request.seat) }
+        deliver(others, in: record.id)
+        closeSeats(others, in: record.id)
+        try await persist(record.id, audit: [])
+        Gauge(label: "digitalmeet_meeting_participants").record(rooms.values.reduce(0) { $0 + $1.connections.count })
+        let status = live.room.participant(request.seat)?.status ?? .waiting
+        return Seated(
+            seat: request.seat,
+            status: status,
+            resumeToken: token,
+            snapshot: status == .inMeeting ? snapshot(of: live.room, for: request.seat) : nil,
+            title: live.room.title
+        )
+    }
+
+    /// Takes a kept seat back with its resume token (`<meeting id>.<secret>`); the token is replaced.
+    /// After a restart the room is loaded from the database first, with its kept seats.
+    func resume(meetingID requested: String, tokenHash: [UInt8], connection: Connection) async throws -> (meetingID: String, seated: Seated) {
+        if rooms[requested] == nil, let record = try await repository.meeting(id: requested), record.endedAt == nil {
+            _ = room(record)
+        }
+        for (meetingID, live) in rooms where meetingID == requested {
+            guard let seat = live.resumeHashes.first(where: { ConstantTime.equal($0.value, tokenHash) })?.key,
+                let participant = live.room.participant(seat)
+            else { continue }
+            if let since = live.disconnectedSince[seat], now().timeIntervalSince(since) > Self.resumeWindow { break }
+            let token = SecureToken()
+            var updated = live
+            let userID: UUID? = if case .member(let user) = participant.identity { user } else { nil }
+            updated.connections[seat] = Connection(id: connection.id, send: connection.send, sessionID: connection.sessionID, userID: userID)
+            updated.disconnectedSince[seat] = nil
+            updated.resumeHashes[seat] = token.hash
+            rooms[meetingID] = updated
+            try await persist(meetingID, audit: [])
+            let status = participant.status
+            let seated = Seated(
+                seat: seat,
+                userID: userID,
+                status: status,
+                resumeToken: token,
+                snapshot: status == .inMeeting ? snapshot(of: updated.room, for: seat) : nil,
+                title: updated.room.title
+            )
+            return (meetingID, seated)
+        }
+        throw MeetError(.expired, "That place in the meeting is no longer kept; join again.")
+    }
+
+    /// A connection went away: the seat is kept for `resumeWindow`, then given up.
+    func disconnected(meetingID: String, seat: UUID, connection: UUID) {
+        guard var live = rooms[meetingID], live.connections[seat]?.id == connection else { return }
+        live.connections[seat] = nil
+        live.disconnectedSince[seat] = now()
+        rooms[meetingID] = live
+        scheduleExpiry(meetingID: meetingID, seat: seat)
+    }
+
+    private func scheduleExpiry(meetingID: String, seat: UUID) {
+        Task { [weak self] in
+            try? await Task.sleep(for: .seconds(Self.resumeWindow + 0.5))
+            await self?.expire(meetingID: meetingID, seat: seat)
+        }
+    }
+
+    func expire(meetingID: String, seat: UUID) async {
+        guard let live = rooms[meetingID], let since = live.disconnectedSince[seat], now().timeIntervalSince(since) >= Self.resumeWindow else {
+            return
+        }
+        _ = try? await perform(.leave, meetingID: meetingID, seat: seat, actorUserID: nil)
+    }
+
+    // MARK: Commands
+
+    /// Applies a command; the deliveries go out, the durable state and any audit entry are saved, then it returns.
+    func perform(_ command: MeetingRoom.Command, meetingID: String, seat: UUID, actorUserID: UUID?) async throws {
+        guard var live = rooms[meetingID] else { throw MeetError(.notFound, "There is no such meeting.") }
+        let floor = try await organizations.organization(id: live.record.organizationID)?.meetings ?? .standard
+        guard let current = rooms[meetingID] else { throw MeetError(.notFound, "There is no such meeting.") }
+        live = current
+        let before = live.room
+        let deliveries = try live.room.perform(command, by: seat, floor: floor)
+        for delivery in deliveries {
+            switch delivery.event {
+            case .participantLeft(let gone, _), .removed(let gone, _), .denied(let gone): live.forget(gone, keepConnection: true)
+            default: break
+            }
+        }
+        if command == .leave { live.forget(seat, keepConnection: true) }
+        rooms[meetingID] = live
+        deliver(deliveries, in: meetingID)
+        closeSeats(deliveries, in: meetingID)
+        var audit: [AuditEvent] = []
+        if let action = command.auditAction, !deliveries.isEmpty {
+            audit.append(
+                .now(
+                    action,
+                    organizationID: live.record.organizationID,
+                    actorID: actorUserID,
+                    target: AuditTarget(type: "meeting", id: meetingID),
+                    details: Self.auditDetails(command, before: before),
+                    at: now()
+                )
+            )
+        }
+        try await persist(meetingID, audit: audit)
+        if live.room.ended { rooms[meetingID] = nil }
+    }
+
+    /// Ends a meeting from outside (the host over HTTPS).
+    func end(_ record: MeetingRecord, byUser userID: UUID) async throws {
+        _ = room(record)
+        guard var live = rooms[record.id] else { return }
+        live.room.ended = true
+        let seats = live.room.participants.map(\.id)
+        rooms[record.id] = live
+        deliver(seats.map { MeetingDelivery(.seat($0), .ended(by: UUID())) }, in: record.id)
+        closeSeats(seats.map { MeetingDelivery(.seat($0), .ended(by: UUID())) }, in: record.id)
+        rooms[record.id] = nil
+    }
+
+    /// Closes the sockets of a user whose session ended or account was disabled (their seats are given up).
+    func signOut(userID: UUID) async {
+        for (meetingID, live) in rooms {
+            for (seat, connection) in live.connections where connection.userID == userID {
+                connection.send(.message(["type": "event", "event": "session_ended"]))
+                connection.send(.close(code: 4401, reason: "Your session ended."))
+                _ = try? await perform(.leave, meetingID: meetingID, seat: seat, actorUserID: userID)
+            }
+        }
+    }
+
+    func isConnected(userID: UUID, sessionID: UUID) -> Bool {
+        rooms.values.contains { $0.connections.values.contains { $0.userID == userID && $0.sessionID == sessionID } }
+    }
+
+    // MARK: Delivery
+
+    private func deliver(_ deliveries: [MeetingDelivery], in meetingID: String) {
+        guard let live = rooms[meetingID] else { return }
+        for delivery in deliveries {
+            let message = SignalingOutbound.event(delivery.event, room: live.room)
+            if case .ended = delivery.event, delivery.audience == .inMeeting {
+                // The room is already empty: everyone still connected is told.
+                for connection in live.connections.values { connection.send(message) }
+                continue
+            }
+            let seats: [UUID] =
+                switch delivery.audience {
+                case .inMeeting: live.room.inMeeting.map(\.id)
+                case .moderators: live.room.inMeeting.filter(\.isModerator).map(\.id)
+                case .seat(let seat): [seat]
+                }
+            for seat in seats { live.connections[seat]?.send(message) }
+            // A removed or denied person is no longer in the room, but is still told.
+            if case .seat(let seat) = delivery.audience, live.room.participant(seat) == nil { live.departed[seat]?.send(message) }
+        }
+    }
+
+    private func closeSeats(_ deliveries: [MeetingDelivery], in meetingID: String) {
+        guard var live = rooms[meetingID] else { return }
+        for delivery in deliveries {
+            switch delivery.event {
+            case .removed(let seat, _): live.departed[seat]?.send(.close(code: 4403, reason: "A host removed you from the meeting."))
+            case .denied(let seat): live.departed[seat]?.send(.close(code: 4403, reason: "A host did not let you in."))
+            case .ended(_):
+                if case .seat(let seat) = delivery.audience { live.departed[seat]?.send(.close(code: 4410, reason: "The meeting has ended.")) }
+                for connection in live.connections.values { connection.send(.close(code: 4410, reason: "The meeting has ended.")) }
+            case .participantLeft(let seat, .replaced):
+                live.departed[seat]?.send(.close(code: 4409, reason: "You joined this meeting from another window."))
+            default: break
+            }
+        }
+        live.departed = [:]
+        rooms[meetingID] = live
+    }
+
+    func snapshot(of room: MeetingRoom, for seat: UUID) -> SignalingOutbound.MeetingSnapshot {
+        SignalingOutbound.MeetingSnapshot(
+            title: room.title,
+            settings: room.settings,
+            locked: room.locked,
+            recording: room.recording,
+            you: seat,
+            participants: room.inMeeting.map(SignalingOutbound.ParticipantView.init)
+        )
+    }
+
+    // MARK: Persistence
+
+    private func persist(_ meetingID: String, audit: [AuditEvent]) async throws {
+        guard var live = rooms[meetingID] else { return }
+        let state = live.durableState
+        guard state != live.saved || !audit.isEmpty || live.room.ended else { return }
+        live.saved = state
+        let previous = live.lastSave
+        let endedAt = live.room.ended ? now() : nil
+        let repository = repository
+        let save = Task {
+            _ = try? await previous?.value
+            try await repository.saveState(meetingID: meetingID, state: state, endedAt: endedAt, audit: audit)
+        }
+        live.lastSave = save
+        rooms[meetingID] = live
+        try await save.value
+    }
+
+    static func auditDetails(_ command: MeetingRoom.Command, before: MeetingRoom) -> [String: String] {
+        func name(_ seat: UUID) -> String { before.participant(seat)?.displayName ?? "?" }
+        switch command {
+        case .admit(let seat), .deny(let seat), .makeCoHost(let seat), .removeCoHost(let seat), .transferHost(let seat):
+            return ["name": name(seat), "reason": "\(command)".components(separatedBy: "(").first ?? ""]
+        case .remove(let seat, let allowRejoin): return ["name": name(seat), "reason": allowRejoin ? "may rejoin" : "may not rejoin"]
+        case .admitAll: return ["count": "\(before.waiting.count)"]
+        case .setScreenSharing(let rule): return ["changes": "whoMayShareScreen: \(before.settings.whoMayShareScreen.rawValue)→\(rule.rawValue)"]
+        default: return [:]
+        }
+    }
+}
+
+extension MeetingHub.LiveRoom {
+    /// The durable projection: media flags and hands are not kept; who is where is.
+    var durableState: DurableRoomState {
+        DurableRoomState(
+            hostIdentity: room.hostIdentity,
+            coHosts: room.coHostIdentities.sorted { "\($0)" < "\($1)" },
+            locked: room.locked,
+            removals: room.removedIdentities.map { DurableRoomState.Removal(identity: $0.key, mayRejoin: $0.value) }
+                .sorted { "\($0.identity)" < "\($1.identity)" },
+            removedTickets: room.removedTickets.sorted { $0.uuidString < $1.uuidString },
+            seats: room.participants.map { participant in
+                var kept = participant
+                kept.audioMuted = true
+                kept.videoOn = false
+                kept.sharingScreen = false
+                kept.handRaised = false
+                return DurableRoomState.Seat(participant: kept, resumeTokenHash: resumeHashes[participant.id] ?? [])
+            }
+        )
+    }
+
+    /// Drops a seat's connection bookkeeping; with `keepConnection`, its socket is still told what happened.
+    mutating func forget(_ seat: UUID, keepConnection: Bool = false) {
+        if keepConnection, let connection = connections[seat] { departed[seat] = connection }
+        connections[seat] = nil
+        resumeHashes[seat] = nil
+        disconnectedSince[seat] = nil
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import MeetCore
+
+/// A client message, decoded strictly: `{"v":1,"type","id", …}`. Anything else is refused with a
+/// code the client can act on, and changes nothing.
+enum SignalingRequest: Sendable, Equatable {
+    case join(ticket: String)
+    case resume(token: String)
+    case command(MeetingRoom.Command)
+
+    struct Failure: Error, Equatable {
+        let re: String?
+        let code: String
+        let message: String
+    }
+
+    static let maximumBytes = 64 * 1024
+
+    private struct Envelope: Decodable {
+        let v: Int?
+        let id: String?
+        let type: String?
+    }
+
+    /// The fields any message may carry, with strict types (a number where a boolean belongs is refused).
+    private struct Fields: Decodable {
+        let ticket: String?
+        let resumeToken: String?
+        let text: String?
+        let displayName: String?
+        let seat: String?
+        let rule: String?
+        let audioMuted: Bool?
+        let videoOn: Bool?
+        let consent: Bool?
+        let allowRejoin: Bool?
+    }
+
+    /// Decodes one text message; the returned id is what the answer's `re` repeats.
+    static func decode(_ text: String) -> Result<(id: String, request: SignalingRequest), Failure> {
+        guard text.utf8.count <= maximumBytes else {
+            return .failure(Failure(re: nil, code: "too_large", message: "A message may be at most 64 KiB."))
+        }
+        let data = Data(text.utf8)
+        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any], let envelope = try? JSONDecoder().decode(Envelope.self, from: data)
+        else {
+            return .failure(Failure(re: nil, code: "invalid_message", message: "Send one JSON object per message, with \"v\", \"type\" and \"id\"."))
+        }
+        let re = envelope.id.flatMap { (1...64).contains($0.count) ? $0 : nil }
+        guard envelope.v == 1 else {
+            return .failure(Failure(re: re, code: "unsupported_version", message: "This server speaks version 1 (\"v\": 1)."))
+        }
+        guard let id = re else {
+            return .failure(Failure(re: nil, code: "invalid_message", message: "Every message needs an \"id\" string of 1 to 64 characters."))
+        }
+        guard let type = envelope.type else {
+            return .failure(Failure(re: id, code: "invalid_message", message: "Every message needs a \"type\"."))
+        }
+        guard let fields = try? JSONDecoder().decode(Fields.self, from: data) else {
+            return .failure(Failure(re: id, code: "invalid_message", message: "A field of this message has the wrong type."))
+        }
+        func string(_ key: String, _ value: String?) throws -> String {
+            guard let value else { throw Failure(re: id, code: "invalid_message", message: "\"\(key)\" must be a string.") }
+            return value
+        }
+        func seat() throws -> UUID {
+            guard let value = fields.seat, let seat = UUID(uuidString: value) else {
+                throw Failure(re: id, code: "invalid_message", message: "\"seat\" must be a participant's seat id.")
+            }
+            return seat
+        }
+        do {
+            let request: SignalingRequest
+            switch type {
+            case "join": request = .join(ticket: try string("ticket", fields.ticket))
+            case "resume": request = .resume(token: try string("resumeToken", fields.resumeToken))
+            case "leave": request = .command(.leave)
+            case "media": request = .command(.setMedia(audioMuted: fields.audioMuted, videoOn: fields.videoOn))
+            case "raise_hand": request = .command(.raiseHand)
+            case "lower_hand": request = .command(.lowerHand)
+            case "chat": request = .command(.chat(try string("text", fields.text)))
+            case "rename": request = .command(.rename(try string("displayName", fields.displayName)))
+            case "start_screen_share": request = .command(.startScreenShare)
+            case "stop_screen_share": request = .command(.stopOwnScreenShare)
+            case "recording_consent":
+                guard let consent = fields.consent else { throw Failure(re: id, code: "invalid_message", message: "\"consent\" is required.") }
+                request = .command(.consentToRecording(consent))
+            case "admit": request = .command(.admit(try seat()))
+            case "admit_all": request = .command(.admitAll)
+            case "deny": request = .command(.deny(try seat()))
+            case "remove": request = .command(.remove(try seat(), allowRejoin: fields.allowRejoin ?? false))
+            case "mute": request = .command(.mute(try seat()))
+            case "mute_all": request = .command(.muteAll)
+            case "ask_to_unmute": request = .command(.askToUnmute(try seat()))
+            case "stop_video": request = .command(.stopVideo(try seat()))
+            case "stop_participant_screen_share": request = .command(.stopScreenShare(try seat()))
+            case "lower_participant_hand": request = .command(.lowerHandOf(try seat()))
+            case "lock": request = .command(.lock)
+            case "unlock": request = .command(.unlock)
+            case "screen_sharing":
+                guard let rule = MeetingPolicy.ScreenSharing(rawValue: try string("rule", fields.rule)) else {
+                    throw Failure(re: id, code: "invalid_message", message: "\"rule\" is hosts or everyone.")
+                }
+                request = .command(.setScreenSharing(rule))
+            case "start_recording": request = .command(.startRecording)
+            case "stop_recording": request = .command(.stopRecording)
+            case "make_co_host": request = .command(.makeCoHost(try seat()))
+            case "remove_co_host": request = .command(.removeCoHost(try seat()))
+            case "transfer_host": request = .command(.transferHost(try seat()))
+            case "end_for_all": request = .command(.endForAll)
+            default: return .failure(Failure(re: id, code: "unknown_type", message: "Unknown message type \"\(type.prefix(64))\"."))
+            }
+            return .success((id, request))
+        } catch let failure as Failure {
+            return .failure(failure)
+        } catch {
+            return .failure(Failure(re: id, code: "invalid_message", message: "The message could not be read."))
+        }
+    }
+}

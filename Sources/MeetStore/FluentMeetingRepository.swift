@@ -66,7 +66,8 @@ public struct FluentMeetingRepository: MeetingRepository {
             .where { $0.where("host_user_id", .equal, id).orWhere("state", .like, "%\(id.uppercased())%") }
             .all()
         return try rows.map(Self.record).filter { record in
-            record.hostUserID == userID || record.state.coHosts.contains(.member(userID))
+            let host = record.state.hostIdentity ?? .member(record.hostUserID)
+            return host == .member(userID) || record.state.coHosts.contains(.member(userID))
         }.sorted { ($0.scheduledFor ?? $0.createdAt) < ($1.scheduledFor ?? $1.createdAt) }
     }
 

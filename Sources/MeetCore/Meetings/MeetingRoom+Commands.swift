@@ -185,7 +185,7 @@ extension MeetingRoom {
             guard (person.role == .coHost) != make else { return [] }
             if make { coHostIdentities.insert(person.identity) } else { coHostIdentities.remove(person.identity) }
             update(person.id) { $0.role = make ? .coHost : .participant }
-            return hostChanged() + changed(person.id)
+            return hostChanged() + changed(person.id) + (make ? waitingListFor(person.id) : [])
         case .transferHost(let target):
             let person = try managed(target, by: actor, present: true)
             guard case .member = person.identity else { throw MeetError(.forbidden, "Only people with an account can host.") }
@@ -194,7 +194,7 @@ extension MeetingRoom {
             coHostIdentities.insert(actor.identity)
             update(person.id) { $0.role = .host }
             update(actor.id) { $0.role = .coHost }
-            return hostChanged() + changed(person.id) + changed(actor.id)
+            return hostChanged() + changed(person.id) + changed(actor.id) + waitingListFor(person.id)
         case .endForAll:
             ended = true
             recording = false
@@ -288,6 +288,11 @@ extension MeetingRoom {
         }
         deliveries.append(MeetingDelivery(.moderators, .waitingListChanged(waiting)))
         return deliveries
+    }
+
+    /// A new moderator learns who is waiting.
+    private func waitingListFor(_ seat: UUID) -> [MeetingDelivery] {
+        waiting.isEmpty ? [] : [MeetingDelivery(.seat(seat), .waitingListChanged(waiting))]
     }
 
     private func changed(_ seat: UUID) -> [MeetingDelivery] {

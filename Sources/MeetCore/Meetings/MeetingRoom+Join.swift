@@ -99,6 +99,8 @@ extension MeetingRoom {
         } else {
             deliveries.append(MeetingDelivery(.seat(participant.id), .admitted(seat: participant.id)))
             deliveries.append(MeetingDelivery(.inMeeting, .participantJoined(participant)))
+            // A host or co-host arriving learns who is already waiting.
+            if moderator && !waiting.isEmpty { deliveries.append(MeetingDelivery(.seat(participant.id), .waitingListChanged(waiting))) }
         }
         return deliveries
     }

@@ -134,7 +134,13 @@ actor MeetingHub {
             if case .participantLeft(let old, .replaced) = delivery.event { live.forget(old, keepConnection: true) }
         }
         rooms[record.id] = live
-        let others = deliveries.filter { $0.audience != .seat(request.seat) }
+        // The joiner's answer carries its own status; everything else (a moderator's waiting list) is delivered.
+        let others = deliveries.filter { delivery in
+            switch delivery.event {
+            case .admitted(let seat), .waitingForHost(let seat, _): seat != request.seat
+            default: true
+            }
+        }
         deliver(others, in: record.id)
         closeSeats(others, in: record.id)
         try await persist(record.id, audit: [])
@@ -151,7 +157,12 @@ actor MeetingHub {
 
     /// Takes a kept seat back with its resume token (`<meeting id>.<secret>`); the token is replaced.
     /// After a restart the room is loaded from the database first, with its kept seats.
-    func resume(meetingID requested: String, tokenHash: [UInt8], connection: Connection) async throws -> (meetingID: String, seated: Seated) {
+    func resume(
+        meetingID requested: String,
+        tokenHash: [UInt8],
+        connection: Connection,
+        holds: @Sendable (ParticipantIdentity) -> Bool
+    ) async throws -> (meetingID: String, seated: Seated) {
         if rooms[requested] == nil, let record = try await repository.meeting(id: requested), record.endedAt == nil {
             _ = room(record)
         }
@@ -160,6 +171,8 @@ actor MeetingHub {
                 let participant = live.room.participant(seat)
             else { continue }
             if let since = live.disconnectedSince[seat], now().timeIntervalSince(since) > Self.resumeWindow { break }
+            // Like a ticket, a resume token only works for the account or guest whose seat it is.
+            guard holds(participant.identity) else { break }
             let token = SecureToken()
             var updated = live
             let userID: UUID? = if case .member(let user) = participant.identity { user } else { nil }

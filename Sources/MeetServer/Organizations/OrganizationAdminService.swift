@@ -138,6 +138,7 @@ struct OrganizationAdminService: Sendable {
     func endSessions(_ signedIn: SignedIn, organizationID: UUID, userID: UUID) async throws -> Int {
         _ = try await identity.managedMember(signedIn, organizationID: organizationID, userID: userID, permission: .membersEndSessions)
         let (actor, now) = (signedIn.user.id, now())
+        defer { Task { await signOut(userID) } }
         return try await identity.repository.deleteSessions(userID: userID, keeping: nil) { count in
             [
                 .now(

@@ -194,7 +194,13 @@ struct SignalingConnection: Sendable {
                     throw MeetError(.expired, "That resume token is not valid.")
                 }
                 let connection = MeetingHub.Connection(id: id, send: send, sessionID: holder.sessionID, userID: nil)
-                let (meetingID, seated) = try await controller.hub.resume(meetingID: parts[0], tokenHash: token.hash, connection: connection)
+                let holder = holder
+                let (meetingID, seated) = try await controller.hub.resume(
+                    meetingID: parts[0],
+                    tokenHash: token.hash,
+                    connection: connection,
+                    holds: { holder.holds($0) }
+                )
                 place.value.withLock { $0 = (meetingID, seated.seat, seated.userID, holder.sessionID) }
                 continuation.yield(answer(messageID, meetingID: meetingID, seated))
             case (.join, .some), (.resume, .some):

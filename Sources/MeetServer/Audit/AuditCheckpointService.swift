@@ -15,7 +15,8 @@ struct AuditCheckpointService: Service {
     func run() async throws {
         let interval = TimeInterval(self.interval.components.seconds)
         let everyEntries = everyEntries
-        while !Task.isShuttingDownGracefully {
+        // A failed start cancels services instead of shutting them down gracefully: stop on either.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await signer.checkpoint { grown, sinceLast in grown >= everyEntries || (sinceLast ?? .infinity) >= interval }
             } catch {
@@ -23,6 +24,7 @@ struct AuditCheckpointService: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: poll) }
         }
+        guard !Task.isCancelled else { return }
         do {
             try await signer.checkpoint()
         } catch {

@@ -33,7 +33,7 @@ import Testing
             ("[1,2]", "invalid_message", nil),
             (#""a string""#, "invalid_message", nil),
             (#"{"v":2,"type":"lock","id":"1"}"#, "unsupported_version", "1"),
-            (#"{"v":true,"type":"lock","id":"1"}"#, "invalid_message", nil),
+            (#"{"v":true,"type":"lock","id":"1"}"#, "invalid_message", "1"),
             (#"{"type":"lock","id":"1"}"#, "unsupported_version", "1"),
             (#"{"v":1,"type":"lock"}"#, "invalid_message", nil),
             (#"{"v":1,"type":"lock","id":""}"#, "invalid_message", nil),

@@ -138,8 +138,7 @@ struct OrganizationAdminService: Sendable {
     func endSessions(_ signedIn: SignedIn, organizationID: UUID, userID: UUID) async throws -> Int {
         _ = try await identity.managedMember(signedIn, organizationID: organizationID, userID: userID, permission: .membersEndSessions)
         let (actor, now) = (signedIn.user.id, now())
-        defer { Task { await signOut(userID) } }
-        return try await identity.repository.deleteSessions(userID: userID, keeping: nil) { count in
+        let ended = try await identity.repository.deleteSessions(userID: userID, keeping: nil) { count in
             [
                 .now(
                     .memberSessionsEnded,
@@ -151,6 +150,9 @@ struct OrganizationAdminService: Sendable {
                 )
             ]
         }
+        // Their live meeting sockets close now, once the sessions are gone.
+        await signOut(userID)
+        return ended
     }
 
     func policy(_ signedIn: SignedIn, organizationID: UUID) async throws -> OrganizationSecurity {

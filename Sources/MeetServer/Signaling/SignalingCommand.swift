@@ -16,14 +16,11 @@ enum SignalingRequest: Sendable, Equatable {
 
     static let maximumBytes = 64 * 1024
 
-    private struct Envelope: Decodable {
+    /// Everything a message may carry, with strict types (a number where a boolean belongs is refused).
+    private struct Fields: Decodable {
         let v: Int?
         let id: String?
         let type: String?
-    }
-
-    /// The fields any message may carry, with strict types (a number where a boolean belongs is refused).
-    private struct Fields: Decodable {
         let ticket: String?
         let resumeToken: String?
         let text: String?
@@ -36,28 +33,31 @@ enum SignalingRequest: Sendable, Equatable {
         let allowRejoin: Bool?
     }
 
-    /// Decodes one text message; the returned id is what the answer's `re` repeats.
+    /// Decodes one text message; the returned id is what the answer's `re` repeats. A well-formed
+    /// message is parsed once; only a malformed one is looked at again to say what is wrong.
     static func decode(_ text: String) -> Result<(id: String, request: SignalingRequest), Failure> {
         guard text.utf8.count <= maximumBytes else {
             return .failure(Failure(re: nil, code: "too_large", message: "A message may be at most 64 KiB."))
         }
         let data = Data(text.utf8)
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any], let envelope = try? JSONDecoder().decode(Envelope.self, from: data)
-        else {
-            return .failure(Failure(re: nil, code: "invalid_message", message: "Send one JSON object per message, with \"v\", \"type\" and \"id\"."))
+        guard let fields = try? JSONDecoder().decode(Fields.self, from: data) else {
+            // Not an object, or a field of the wrong type: answer to its id when one can be read.
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+            let re = (object?["id"] as? String).flatMap { (1...64).contains($0.count) ? $0 : nil }
+            let message =
+                object == nil
+                ? "Send one JSON object per message, with \"v\", \"type\" and \"id\"." : "A field of this message has the wrong type."
+            return .failure(Failure(re: re, code: "invalid_message", message: message))
         }
-        let re = envelope.id.flatMap { (1...64).contains($0.count) ? $0 : nil }
-        guard envelope.v == 1 else {
+        let re = fields.id.flatMap { (1...64).contains($0.count) ? $0 : nil }
+        guard fields.v == 1 else {
             return .failure(Failure(re: re, code: "unsupported_version", message: "This server speaks version 1 (\"v\": 1)."))
         }
         guard let id = re else {
             return .failure(Failure(re: nil, code: "invalid_message", message: "Every message needs an \"id\" string of 1 to 64 characters."))
         }
-        guard let type = envelope.type else {
+        guard let type = fields.type else {
             return .failure(Failure(re: id, code: "invalid_message", message: "Every message needs a \"type\"."))
-        }
-        guard let fields = try? JSONDecoder().decode(Fields.self, from: data) else {
-            return .failure(Failure(re: id, code: "invalid_message", message: "A field of this message has the wrong type."))
         }
         func string(_ key: String, _ value: String?) throws -> String {
             guard let value else { throw Failure(re: id, code: "invalid_message", message: "\"\(key)\" must be a string.") }

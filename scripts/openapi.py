@@ -79,8 +79,10 @@ POLICY_FIELDS = {
     "sessionIdleMinutes": {"type": "integer", "minimum": 1, "maximum": 60},
     "sessionAbsoluteHours": {"type": "integer", "minimum": 1, "maximum": 24},
     "meetings": ref("MeetingPolicy"),
+    "retention": obj({"chatMessageDays": {"type": "integer", "minimum": 1, "maximum": 3650,
+                                          "description": "Days a chat message is kept; the hourly maintenance deletes older ones"}}),
 }
-POLICY = obj({**POLICY_FIELDS, "limits": obj({"sessionIdleMinutes": LIMIT, "sessionAbsoluteHours": LIMIT})})
+POLICY = obj({**POLICY_FIELDS, "limits": obj({"sessionIdleMinutes": LIMIT, "sessionAbsoluteHours": LIMIT, "chatMessageDays": LIMIT})})
 OUTCOME = {"enum": ["success", "failure", "denied"]}
 AUDIT_ENTRY = obj({
     "sequence": INTEGER,
@@ -301,6 +303,18 @@ paths = {
         "delete": op("End the meeting for everyone (host)", ok=("204", "Ended"), errors=("401", "404")),
     },
     "/api/v1/meetings/{meetingId}/details": {"get": op("The whole meeting (host, co-host)", ok_schema=ref("Meeting"), errors=("401", "404"))},
+    "/api/v1/meetings/{meetingId}/chat": {"get": op(
+        "The meeting's chat transcript, oldest first (owner, host, co-host; also after it ended, within the retention; the first page is audited)",
+        ok_schema=obj({
+            "messages": {"type": "array", "items": obj({"id": UUID, "sentAt": DATE, "from": UUID, "name": S, "text": S})},
+            "next": {"type": ["string", "null"], "format": "uuid", "description": "`after` for the next page, when this one was full"},
+        }),
+        errors=("400", "401", "404"),
+        parameters=[
+            query("after", UUID, "Only messages after this message id (paging; use `next`)"),
+            query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}, "Page size"),
+        ],
+    )},
     "/api/v1/meetings/{meetingId}/tickets": {"post": op(
         "A single-use join ticket (60 s) for the signaling socket, for the signed-in account or the guest cookie's identity (set when "
         "missing). Wrong passcodes: 5 per client per meeting in 10 minutes, then 429 with Retry-After; each is audited",

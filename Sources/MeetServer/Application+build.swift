@@ -142,7 +142,8 @@ func buildApplicationAndAnnouncement(
     AccountController(identity: accounts).addRoutes(to: router)
     let meetingRepository = FluentMeetingRepository(store: store)
     let organizationRepository = FluentOrganizationRepository(store: store)
-    let hub = MeetingHub(repository: meetingRepository, organizations: organizationRepository, logger: logger)
+    let chatArchive = FluentChatArchive(store: store, dataKeys: deployment.dataKeys)
+    let hub = MeetingHub(repository: meetingRepository, organizations: organizationRepository, chat: chatArchive, logger: logger)
     let auditRepository = FluentAuditRepository(store: store)
     let auditSigner = AuditSigner(repository: auditRepository, dataKeys: deployment.dataKeys, logger: logger)
     let admin = OrganizationAdminService(
@@ -161,6 +162,8 @@ func buildApplicationAndAnnouncement(
         hub: hub,
         passcodeHasher: PasswordHasher(parameters: .init(logN: 14, r: 8, p: 1), concurrency: configuration.passwordHashConcurrency),
         throttle: PasscodeThrottle(),
+        chat: chatArchive,
+        audit: auditRepository,
         logger: logger
     )
     MeetingController(meetings: meetings, publicURL: configuration.publicURL).addRoutes(to: router)

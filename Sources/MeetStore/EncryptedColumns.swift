@@ -24,10 +24,13 @@ public struct EncryptedColumn: Sendable, Hashable {
     public static let accountTokenPayload = EncryptedColumn(table: "account_tokens", column: "payload_ciphertext", boundName: "payload")
     public static let invitationEmail = EncryptedColumn(table: "invitations", column: "email_ciphertext", boundName: "email")
     public static let webAuthnCredentialName = EncryptedColumn(table: "webauthn_credentials", column: "name_ciphertext", boundName: "name")
+    /// A chat message's sender name and text, sealed under the organisation's key.
+    public static let chatMessage = EncryptedColumn(table: "chat_messages", column: "message_ciphertext", boundName: "message")
 
     /// New columns go at the end: an interrupted re-encryption resumes by position in this list.
     public static let all: [EncryptedColumn] = [
         userEmail, userTOTPSecret, userPendingTOTP, sessionDevice, accountTokenPayload, invitationEmail, webAuthnCredentialName,
+        chatMessage,
     ]
 }
 

@@ -619,7 +619,8 @@ extension OrganizationModel {
             requireMFA: requireMFA,
             allowSignup: allowSignup,
             sessionPolicy: policy,
-            meetings: try meetings()
+            meetings: try meetings(),
+            retention: try RetentionPolicy(chatMessageDays: Int(chatRetentionDays))
         )
     }
 }

@@ -67,6 +67,7 @@ public struct FluentOrganizationRepository: OrganizationRepository {
             organization.sessionIdleSeconds = policy.sessionPolicy.idleTimeout.components.seconds
             organization.sessionAbsoluteSeconds = policy.sessionPolicy.absoluteTimeout.components.seconds
             organization.apply(meetings: policy.meetings)
+            organization.chatRetentionDays = Int64(policy.retention.chatMessageDays)
             try await organization.update(on: database)
             try await FluentAuditRepository.append(audit, on: database)
         }

@@ -121,6 +121,7 @@ public final class Store: Sendable {
         CreateWebAuthnSchema(),
         CreateAuditSchema(),
         CreateMeetingSchema(),
+        CreateChatArchive(),
     ]
 
     /// Runs a trivial query; throws if the database cannot be reached.

@@ -56,7 +56,11 @@ import Testing
             let master = MasterKeys(.generate())
             let ring = store.keyRing(master)
             let org = UUID()
-            _ = try await ring.seal("chat line", scope: .organization(org), binding: .init(table: "t", column: "c", rowID: "1"))
+            try await OrganizationModel(id: org, name: "Acme").create(on: store.database)
+            let chat = FluentChatArchive(store: store, dataKeys: ring)
+            try await chat.append(
+                ChatMessage(id: UUID(), meetingID: "m", organizationID: org, sentAt: Date(), from: UUID(), name: "Ada", text: "chat line")
+            )
             let members = try await store.insertUsers(count: 2, scope: nil, organizationID: org, ring: ring)
             let bystander = UUID()
             let outsider = try await store.insertUsers(count: 1, scope: nil, organizationID: bystander, ring: ring)
@@ -67,6 +71,7 @@ import Testing
             }
             #expect(try await UserModel.query(on: store.database).count() == 1)
             #expect(try await OrganizationModel.query(on: store.database).count() == 1)
+            #expect(try await chat.messages(meetingID: "m", after: nil, limit: 10).isEmpty, "the organisation's chat is deleted too")
             #expect(
                 try await ring.openString(
                     try await store.emailEnvelope(of: outsider[0].0),

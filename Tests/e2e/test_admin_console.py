@@ -185,6 +185,10 @@ def test_owner_admin_member_and_auditor_use_the_admin_console(make_server, brows
     assert browser.find("#sessionIdleMinutes").get_attribute("min") == "1"
     assert browser.find("#sessionIdleMinutes").get_attribute("max") == "60"
     assert browser.find("#sessionAbsoluteHours").get_attribute("max") == "24"
+    chat_days = browser.find("#chatMessageDays")
+    assert chat_days.get_attribute("value") == "30" and chat_days.get_attribute("max") == "3650"
+    chat_days.clear()
+    chat_days.send_keys("90")
     require_mfa.click()
     browser.find("#policy-save").click()
     complete_step_up(browser, ADMIN["password"], admin_app)
@@ -198,6 +202,7 @@ def test_owner_admin_member_and_auditor_use_the_admin_console(make_server, brows
     organization = me["organizationId"]
     policy = owner.get(f"/api/v1/organizations/{organization}/policy")
     assert policy.status_code == 200 and policy.json()["requireMFA"] is True, policy.text
+    assert policy.json()["retention"] == {"chatMessageDays": 90}, policy.text
     for person, role in ((MEMBER, "member"), (AUDITOR, "auditor")):
         invited = owner.post(f"/api/v1/organizations/{organization}/invitations", {"email": person["email"], "role": role})
         assert invited.status_code == 201, invited.text

@@ -639,8 +639,36 @@ def test_chat_reaches_everyone_in_the_meeting_but_not_the_waiting_room(world):
 
             host2 = await party.enter(world.owner, quiet_meeting["id"], "Ada")
             await host2.refused("chat", "forbidden", text="Anyone?")
+            return alan.seat
 
-    run(scenario())
+    alan_seat = run(scenario())
+
+    # The archive kept the two messages, sealed: the host reads them back as a transcript (audited),
+    # a participant without a host role and a browser without a session cannot.
+    transcript = ok_json(world.owner.get(f"/api/v1/meetings/{meeting['id']}/chat"))
+    assert [(m["from"], m["name"], m["text"][:15]) for m in transcript["messages"]] == [
+        (alan_seat, name_of("alan"), "Hello, everyone"),
+        (alan_seat, name_of("alan"), "y" * 15),
+    ], transcript
+    assert transcript.get("next") is None
+    first = transcript["messages"][0]["id"]
+    assert [m["text"][:1] for m in ok_json(world.owner.get(f"/api/v1/meetings/{meeting['id']}/chat?after={first}"))["messages"]] == ["y"]
+    assert_error(world.owner.get(f"/api/v1/meetings/{meeting['id']}/chat?limit=0"), 400, "invalid_input", "limit")
+    assert_error(world.owner.get(f"/api/v1/meetings/{meeting['id']}/chat?after=nope"), 400, "invalid_input", "after")
+    assert_error(member(world, "alan").get(f"/api/v1/meetings/{meeting['id']}/chat"), 404, "not_found")
+    assert world.guest().get(f"/api/v1/meetings/{meeting['id']}/chat").status_code == 401
+    assert ok_json(world.owner.get(f"/api/v1/meetings/{quiet_meeting['id']}/chat"))["messages"] == []
+    reads = [e for e in world.audit("&action=meeting.chat_read") if e["target"]["id"] == meeting["id"]]
+    assert reads and reads[0]["details"]["count"] == "2", reads
+
+    backend = world.server.backend
+    stored = backend.query_scalar(f"SELECT count(*) FROM chat_messages WHERE meeting_id = '{meeting['id']}'")
+    assert stored == 2
+    if backend.name == "sqlite":
+        clear = "instr(message_ciphertext, CAST('Hello, everyone' AS BLOB)) > 0 OR instr(message_ciphertext, CAST('Alan' AS BLOB)) > 0"
+    else:
+        clear = "position(convert_to('Hello, everyone', 'UTF8') in message_ciphertext) > 0 OR position(convert_to('Alan', 'UTF8') in message_ciphertext) > 0"
+    assert backend.query_scalar(f"SELECT count(*) FROM chat_messages WHERE {clear}") == 0, "chat is stored in clear"
 
 
 def test_renaming_follows_the_meeting_setting_and_is_not_for_guests(world):

@@ -132,6 +132,10 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let meetingRolesChanged = AuditAction(rawValue: "meeting.roles_changed")
     public static let meetingEnded = AuditAction(rawValue: "meeting.ended")
     public static let meetingPasscodeFailed = AuditAction(rawValue: "meeting.passcode_failed")
+    /// A host read a meeting's chat transcript.
+    public static let meetingChatRead = AuditAction(rawValue: "meeting.chat_read")
+    /// The retention policy deleted chat messages (`count`).
+    public static let chatPurged = AuditAction(rawValue: "retention.chat_purged")
 
     public static let known: [AuditAction] =
         [
@@ -139,6 +143,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
             mfaRecoveryCodesReplaced, mfaRecoveryCodeUsed, passkeyAdded, passkeyRemoved, passwordChanged, passwordReset, emailChanged,
             accountCreated, sessionRevoked, sessionsRevoked, memberInvited, memberJoined, memberRoleChanged, memberDisabled, memberEnabled,
             memberUnlocked, memberSessionsEnded, invitationRevoked, organizationCreated, policyUpdated, auditExported, auditVerified,
-            keyCreated, accessDenied,
+            keyCreated, accessDenied, meetingCreated, meetingSettingsChanged, meetingAdmitted, meetingDenied, meetingParticipantRemoved,
+            meetingLocked, meetingUnlocked, meetingRecordingStarted, meetingRecordingStopped, meetingRolesChanged, meetingEnded,
+            meetingPasscodeFailed, meetingChatRead, chatPurged,
         ] + KeyEvent.Action.allCases.map { AuditAction(rawValue: $0.rawValue) }
 }

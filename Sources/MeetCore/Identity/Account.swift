@@ -82,6 +82,7 @@ public struct OrganizationSecurity: Sendable, Equatable {
     public var allowSignup: Bool
     public var sessionPolicy: SessionPolicy
     public var meetings: MeetingPolicy
+    public var retention: RetentionPolicy
 
     public init(
         organizationID: UUID,
@@ -89,7 +90,8 @@ public struct OrganizationSecurity: Sendable, Equatable {
         requireMFA: Bool,
         allowSignup: Bool,
         sessionPolicy: SessionPolicy,
-        meetings: MeetingPolicy = .standard
+        meetings: MeetingPolicy = .standard,
+        retention: RetentionPolicy = .standard
     ) {
         self.organizationID = organizationID
         self.name = name
@@ -97,6 +99,7 @@ public struct OrganizationSecurity: Sendable, Equatable {
         self.allowSignup = allowSignup
         self.sessionPolicy = sessionPolicy
         self.meetings = meetings
+        self.retention = retention
     }
 }
 

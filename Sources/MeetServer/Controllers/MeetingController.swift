@@ -62,6 +62,19 @@ struct MeetingController {
         let ended: Bool
     }
 
+    struct ChatPage: ResponseEncodable {
+        struct Message: Encodable {
+            let id: UUID
+            let sentAt: Date
+            let from: UUID
+            let name: String
+            let text: String
+        }
+        let messages: [Message]
+        /// The `after` of the next page, when this one was full.
+        let next: UUID?
+    }
+
     struct TicketBody: ResponseEncodable {
         let ticket: String
         let expiresAt: Date
@@ -100,6 +113,30 @@ struct MeetingController {
             let signedIn = try context.requireSignedIn()
             let id = try Self.meetingID(context)
             return self.body(try await mapped { try await meetings.managed(signedIn, id: id) })
+        }
+        group.get("/:meetingId/chat") { request, context -> ChatPage in
+            let signedIn = try context.requireSignedIn()
+            let id = try Self.meetingID(context)
+            let query = request.uri.queryParameters
+            var after: UUID?
+            if let value = query["after"] {
+                guard let parsed = UUID(uuidString: String(value)) else {
+                    throw APIError(MeetError(.invalidInput, "after must be a message id.", field: "after"))
+                }
+                after = parsed
+            }
+            var limit = 200
+            if let value = query["limit"] {
+                guard let parsed = Int(String(value)), (1...1000).contains(parsed) else {
+                    throw APIError(MeetError(.invalidInput, "limit must be between 1 and 1000.", field: "limit"))
+                }
+                limit = parsed
+            }
+            let messages = try await mapped { try await meetings.chatTranscript(signedIn, id: id, after: after, limit: limit) }
+            return ChatPage(
+                messages: messages.map { ChatPage.Message(id: $0.id, sentAt: $0.sentAt, from: $0.from, name: $0.name, text: $0.text) },
+                next: messages.count == limit ? messages.last?.id : nil
+            )
         }
         group.patch("/:meetingId") { request, context -> MeetingBody in
             let signedIn = try context.requireSignedIn()

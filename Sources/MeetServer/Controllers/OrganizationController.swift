@@ -64,7 +64,12 @@ struct OrganizationController {
         let sessionIdleMinutes: Int64
         let sessionAbsoluteHours: Int64
         let meetings: MeetingPolicy
+        let retention: RetentionBody
         var limits: [String: [String: Int64]]?
+    }
+
+    struct RetentionBody: Codable {
+        let chatMessageDays: Int
     }
 
     struct AuditEntryBody: Encodable {
@@ -191,7 +196,8 @@ struct OrganizationController {
                         requireMFA: body.requireMFA,
                         allowSignup: body.allowSignup,
                         sessionPolicy: sessions,
-                        meetings: body.meetings
+                        meetings: body.meetings,
+                        retention: try RetentionPolicy(chatMessageDays: body.retention.chatMessageDays)
                     )
                     return try await admin.updatePolicy(signedIn, organizationID: id, to: policy)
                 }
@@ -266,7 +272,11 @@ struct OrganizationController {
             sessionIdleMinutes: policy.sessionPolicy.idleTimeout.components.seconds / 60,
             sessionAbsoluteHours: policy.sessionPolicy.absoluteTimeout.components.seconds / 3600,
             meetings: policy.meetings,
+            retention: RetentionBody(chatMessageDays: policy.retention.chatMessageDays),
             limits: [
+                "chatMessageDays": [
+                    "min": Int64(RetentionPolicy.chatMessageDaysRange.lowerBound), "max": Int64(RetentionPolicy.chatMessageDaysRange.upperBound),
+                ],
                 "sessionIdleMinutes": ["min": 1, "max": SessionPolicy.maximumIdle.components.seconds / 60],
                 "sessionAbsoluteHours": ["min": 1, "max": SessionPolicy.maximumAbsolute.components.seconds / 3600],
             ]

@@ -32,6 +32,8 @@ actor MeetingHub {
 
     let repository: any MeetingRepository
     let organizations: any OrganizationRepository
+    /// Where chat messages are kept (encrypted) before they are shown; nil keeps no chat.
+    let chat: (any ChatArchive)?
     let logger: Logger
     let now: @Sendable () -> Date
     static let resumeWindow: TimeInterval = 30
@@ -40,11 +42,13 @@ actor MeetingHub {
     init(
         repository: any MeetingRepository,
         organizations: any OrganizationRepository,
+        chat: (any ChatArchive)? = nil,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.repository = repository
         self.organizations = organizations
+        self.chat = chat
         self.logger = logger
         self.now = now
     }
@@ -236,6 +240,21 @@ actor MeetingHub {
         }
         if command == .leave { live.forget(seat, keepConnection: true) }
         rooms[meetingID] = live
+        if case .chat = command, let chat {
+            // Archived first: a message the meeting saw is one the archive has (chat changes no room state).
+            for case .chat(let from, let name, let text) in deliveries.map(\.event) {
+                let message = ChatMessage(
+                    id: UUID(),
+                    meetingID: meetingID,
+                    organizationID: live.record.organizationID,
+                    sentAt: now(),
+                    from: from,
+                    name: name,
+                    text: text
+                )
+                try await chat.append(message)
+            }
+        }
         deliver(deliveries, in: meetingID)
         closeSeats(deliveries, in: meetingID)
         var audit: [AuditEvent] = []

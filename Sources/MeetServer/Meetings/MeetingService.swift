@@ -15,6 +15,9 @@ struct MeetingService: Sendable {
     /// throttle, not the hash, is what stops guessing.
     let passcodeHasher: PasswordHasher
     let throttle: PasscodeThrottle
+    /// The encrypted chat archive, read back by hosts as a transcript.
+    let chat: any ChatArchive
+    let audit: any AuditRepository
     let logger: Logger
     static let ticketLifetime: TimeInterval = 60
 
@@ -137,6 +140,32 @@ struct MeetingService: Sendable {
         try await repository.update(record, audit: [audit])
         await hub.recordChanged(record, by: nil)
         return (record, generated)
+    }
+
+    /// A meeting's chat, for its owner, its host and its co-hosts (also after it ended), while the
+    /// organisation's retention keeps it. Reading the first page is audited.
+    func chatTranscript(_ signedIn: SignedIn, id: String, after: UUID?, limit: Int) async throws -> [ChatMessage] {
+        guard let record = try await repository.meeting(id: id), record.organizationID == signedIn.user.organizationID else {
+            throw MeetError(.notFound, "There is no such meeting.")
+        }
+        let me = ParticipantIdentity.member(signedIn.user.id)
+        guard record.hostUserID == signedIn.user.id || record.state.hostIdentity == me || record.state.coHosts.contains(me) else {
+            throw MeetError(.notFound, "There is no such meeting.")
+        }
+        let messages = try await chat.messages(meetingID: id, after: after, limit: limit)
+        if after == nil {
+            try await audit.append([
+                .now(
+                    .meetingChatRead,
+                    organizationID: record.organizationID,
+                    actorID: signedIn.user.id,
+                    target: AuditTarget(type: "meeting", id: record.id),
+                    details: ["count": "\(messages.count)"],
+                    at: identity.now()
+                )
+            ])
+        }
+        return messages
     }
 
     func end(_ signedIn: SignedIn, id: String) async throws {

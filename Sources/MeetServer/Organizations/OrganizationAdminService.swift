@@ -199,6 +199,7 @@ struct OrganizationAdminService: Sendable {
         note("meetings.whoMayRecord", old.meetings.whoMayRecord.rawValue, new.meetings.whoMayRecord.rawValue)
         note("meetings.whoMayShareScreen", old.meetings.whoMayShareScreen.rawValue, new.meetings.whoMayShareScreen.rawValue)
         note("meetings.e2eeRequired", old.meetings.e2eeRequired, new.meetings.e2eeRequired)
+        note("retention.chatMessageDays", old.retention.chatMessageDays, new.retention.chatMessageDays)
         return changes
     }
 

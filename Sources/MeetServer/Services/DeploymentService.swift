@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Owns the deployment's lifetime in the service group. In the background it rotates data keys that
 /// reached their age or encryption limit and re-encrypts the data of retiring keys (resuming any
-/// re-encryption a restart interrupted), and removes ended sessions and spent emailed links. When the group shuts down, gracefully or because the server
+/// re-encryption a restart interrupted), removes ended sessions and spent emailed links, and deletes
+/// chat messages older than their organisation's retention policy allows. When the group shuts down, gracefully or because the server
 /// failed to start, it stops that work first and only then closes the database, so no query is left
 /// running on a closed connection pool.
 struct DeploymentService: Service {
@@ -36,6 +37,8 @@ struct DeploymentService: Service {
             _ = try await deployment.reencryptRetiringKeys()
             let purged = try await FluentIdentityRepository(store: deployment.store).purgeExpired(at: Date())
             if purged > 0 { deployment.logger.info("Removed ended sessions and spent links", metadata: ["rows": "\(purged)"]) }
+            let chat = try await FluentChatArchive(store: deployment.store, dataKeys: deployment.dataKeys).purgeExpired(at: Date())
+            if chat > 0 { deployment.logger.notice("Deleted chat messages past their retention", metadata: ["rows": "\(chat)"]) }
         } catch is CancellationError {
             return
         } catch {

@@ -1,7 +1,7 @@
 import FluentKit
 import SQLKit
 
-/// Meetings with their durable room state, join tickets, and chat messages (sealed).
+/// Meetings with their durable room state and join tickets (its `chat_messages` table is replaced by 0007).
 struct CreateMeetingSchema: AsyncMigration {
     var name: String { "0006_meetings" }
 

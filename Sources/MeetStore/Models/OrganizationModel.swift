@@ -17,6 +17,7 @@ final class OrganizationModel: Model, @unchecked Sendable {
     @Field(key: "meeting_who_may_record") var meetingWhoMayRecord: String
     @Field(key: "meeting_who_may_share_screen") var meetingWhoMayShareScreen: String
     @Field(key: "meeting_e2ee_required") var meetingE2EERequired: Bool
+    @Field(key: "chat_retention_days") var chatRetentionDays: Int64
 
     init() {}
 
@@ -28,6 +29,7 @@ final class OrganizationModel: Model, @unchecked Sendable {
         sessionIdleSeconds = 1800
         sessionAbsoluteSeconds = 43_200
         apply(meetings: .standard)
+        chatRetentionDays = Int64(RetentionPolicy.standard.chatMessageDays)
     }
 
     func apply(meetings: MeetingPolicy) {

@@ -427,9 +427,11 @@ inviteForm.onSubmit(async () => {
 
 const policyForm = new Form(byId("policy-form"), [
   "requireMFA", "allowSignup", "sessionIdleMinutes", "sessionAbsoluteHours",
-  "passcodeRequired", "e2eeRequired", "waitingRoom", "whoMayRecord", "whoMayShareScreen",
+  "passcodeRequired", "e2eeRequired", "waitingRoom", "whoMayRecord", "whoMayShareScreen", "chatMessageDays",
 ], byId("policy-message"));
-let limits = { sessionIdleMinutes: { min: 5, max: 60 }, sessionAbsoluteHours: { min: 1, max: 24 } };
+let limits = {
+  sessionIdleMinutes: { min: 5, max: 60 }, sessionAbsoluteHours: { min: 1, max: 24 }, chatMessageDays: { min: 1, max: 3650 },
+};
 
 function showPolicy(policy) {
   limits = policy.limits ?? limits;
@@ -442,6 +444,12 @@ function showPolicy(policy) {
     input.value = String(policy[name]);
     byId(name + "-hint").textContent = "Between " + limits[name].min + " and " + limits[name].max + " " + unit + ".";
   }
+  const days = byId("chatMessageDays");
+  days.min = String(limits.chatMessageDays.min);
+  days.max = String(limits.chatMessageDays.max);
+  days.value = String(policy.retention?.chatMessageDays ?? 30);
+  byId("chatMessageDays-hint").textContent = "Between " + limits.chatMessageDays.min + " and " + limits.chatMessageDays.max +
+    " days. Older messages are deleted every hour; the audit log is kept separately.";
   const meetings = policy.meetings ?? {};
   byId("passcodeRequired").checked = !!meetings.passcodeRequired;
   byId("e2eeRequired").checked = !!meetings.e2eeRequired;
@@ -476,7 +484,8 @@ function boundedNumber(name) {
 policyForm.onSubmit(async () => {
   const absolute = boundedNumber("sessionAbsoluteHours");
   const idle = boundedNumber("sessionIdleMinutes");
-  if (idle === null || absolute === null) return;
+  const chatDays = boundedNumber("chatMessageDays");
+  if (idle === null || absolute === null || chatDays === null) return;
   const body = {
     requireMFA: byId("requireMFA").checked,
     allowSignup: byId("allowSignup").checked,
@@ -489,6 +498,7 @@ policyForm.onSubmit(async () => {
       whoMayShareScreen: byId("whoMayShareScreen").value,
       e2eeRequired: byId("e2eeRequired").checked,
     },
+    retention: { chatMessageDays: chatDays },
   };
   let saved;
   try {

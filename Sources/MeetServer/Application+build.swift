@@ -143,7 +143,13 @@ func buildApplicationAndAnnouncement(
     let meetingRepository = FluentMeetingRepository(store: store)
     let organizationRepository = FluentOrganizationRepository(store: store)
     let chatArchive = FluentChatArchive(store: store, dataKeys: deployment.dataKeys)
-    let hub = MeetingHub(repository: meetingRepository, organizations: organizationRepository, chat: chatArchive, logger: logger)
+    let hub = MeetingHub(
+        repository: meetingRepository,
+        organizations: organizationRepository,
+        chat: chatArchive,
+        media: configuration.media,
+        logger: logger
+    )
     let auditRepository = FluentAuditRepository(store: store)
     let auditSigner = AuditSigner(repository: auditRepository, dataKeys: deployment.dataKeys, logger: logger)
     let admin = OrganizationAdminService(

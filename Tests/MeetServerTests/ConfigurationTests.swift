@@ -16,6 +16,33 @@ import Testing
         #expect(configuration.publicURL.absoluteString == "https://localhost:8443")
         #expect(configuration.allowedOrigins == ["https://localhost:8443"])
         #expect(configuration.logFormat == .json)
+        #expect(configuration.media.port == 10_000)
+        #expect(configuration.media.announcedAddresses == ["127.0.0.1"])
+        #expect(configuration.media.turnURLs.isEmpty)
+        #expect(configuration.media.access(for: UUID(), now: Date()) == MediaAccess(iceServers: [], iceTransportPolicy: "all"))
+    }
+
+    @Test func aTURNServerGivesEachSeatItsOwnExpiringCredential() async throws {
+        let secret = String(repeating: "ab", count: 16)
+        let configuration = try await ServerConfiguration.load(
+            filePath: nil,
+            environment: [
+                "DIGITALMEET_MEDIA_ANNOUNCED_ADDRESSES": "203.0.113.7, 2001:db8::7",
+                "DIGITALMEET_TURN_URLS": "turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349?transport=tcp",
+                "DIGITALMEET_TURN_SECRET": secret,
+                "DIGITALMEET_TURN_CREDENTIAL_LIFETIME_SECONDS": "600",
+                "DIGITALMEET_TURN_RELAY_ONLY": "true",
+            ]
+        )
+        #expect(configuration.media.announcedAddresses == ["203.0.113.7", "2001:db8::7"])
+        let seat = UUID()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let access = configuration.media.access(for: seat, now: now)
+        #expect(access.iceTransportPolicy == "relay")
+        let server = try #require(access.iceServers.first)
+        #expect(server.urls == ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349?transport=tcp"])
+        #expect(server.username == "1800000600:\(seat.uuidString.lowercased())")
+        #expect(configuration.media.access(for: UUID(), now: now).iceServers.first?.credential != server.credential)
     }
 
     @Test func environmentOverridesTheFile() async throws {
@@ -38,6 +65,12 @@ import Testing
         (["DIGITALMEET_DATABASE_URL": "mysql://x"], "DIGITALMEET_DATABASE_URL"),
         (["DIGITALMEET_LOG_FORMAT": "xml"], "DIGITALMEET_LOG_FORMAT"),
         (["DIGITALMEET_LOG_LEVEL": "loud"], "DIGITALMEET_LOG_LEVEL"),
+        (["DIGITALMEET_MEDIA_PORT": "0"], "DIGITALMEET_MEDIA_PORT"),
+        (["DIGITALMEET_MEDIA_ANNOUNCED_ADDRESSES": "meet.example.org"], "DIGITALMEET_MEDIA_ANNOUNCED_ADDRESSES"),
+        (["DIGITALMEET_TURN_URLS": "turn:t.example.org:3478"], "DIGITALMEET_TURN_SECRET"),
+        (["DIGITALMEET_TURN_URLS": "turn:t.example.org:3478", "DIGITALMEET_TURN_SECRET": "short"], "DIGITALMEET_TURN_SECRET"),
+        (["DIGITALMEET_TURN_URLS": "https://t.example.org"], "DIGITALMEET_TURN_URLS"),
+        (["DIGITALMEET_TURN_RELAY_ONLY": "true"], "DIGITALMEET_TURN_RELAY_ONLY"),
         (["DIGITALMEET_TLS_CERTIFICATE_PATH": "/x.pem"], "DIGITALMEET_TLS_PRIVATE_KEY_PATH"),
         (["DIGITALMEET_SECURITY_CONTACT": "security@example.org"], "DIGITALMEET_SECURITY_CONTACT"),
         (["DIGITALMEET_SETUP_LINK_LIFETIME_SECONDS": "5"], "DIGITALMEET_SETUP_LINK_LIFETIME_SECONDS"),

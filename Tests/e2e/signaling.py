@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import secrets
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -57,6 +58,12 @@ DEFAULT_SETTINGS = {
     "e2ee": False,
 }
 # The organisation floor the `world` sets: nothing required, so meetings choose for themselves.
+# A TURN server for the join answer's ICE servers (nothing listens there; the credentials are checked
+# by recomputing them as coturn would). The secret is made per run: no secret is committed.
+TURN_URLS = "turn:127.0.0.1:3478?transport=udp,turns:127.0.0.1:5349?transport=tcp"
+TURN_SECRET = secrets.token_hex(32)
+TURN_LIFETIME = 7200
+
 PERMISSIVE_POLICY = {
     "passcodeRequired": False,
     "waitingRoom": "off",
@@ -528,7 +535,9 @@ def world(request, tmp_path_factory):
     log_dir = _artifact_dir(name)
     data_dir = tmp_path_factory.mktemp(name) / "data"
     backend = SQLiteBackend(data_dir) if request.param == "sqlite" else PostgresBackend(TEST_DATABASE_URL)
-    server = DigitalMeetServer(data_dir, log_dir, backend)
+    server = DigitalMeetServer(
+        data_dir, log_dir, backend, TURN_URLS=TURN_URLS, TURN_SECRET=TURN_SECRET, TURN_CREDENTIAL_LIFETIME_SECONDS=str(TURN_LIFETIME)
+    )
     built = None
     try:
         server.start()

@@ -8,11 +8,17 @@ Origin check, a disabled account's live socket, and the durable state across a s
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
+import time
 import uuid
 
 from signaling import (  # noqa: F401 (fixtures)
     MEMBERS,
+    TURN_LIFETIME,
+    TURN_SECRET,
     Party,
     _server_logs_on_failure,
     assert_error,
@@ -612,6 +618,34 @@ def test_the_host_transfers_hosting_to_a_member(world):
             assert meeting["id"] in [m["id"] for m in ok_json(world.owner.get("/api/v1/meetings"))["meetings"]]
 
     run(scenario())
+
+
+# --- Media access -----------------------------------------------------------------------------------
+
+
+def test_the_admitted_get_time_limited_turn_credentials_for_their_seat_and_the_waiting_do_not(world):
+    meeting = create_meeting(world.owner, "Media", waitingRoom="guests")
+
+    async def scenario():
+        async with Party(world.server) as party:
+            host = await party.enter(world.owner, meeting["id"], "Ada")
+            guest = await party.enter(world.guest(), meeting["id"], "Visitor", status="waiting")
+            assert "meeting" not in guest.joined
+            await host.ok("admit", seat=guest.joined["seat"])
+            admitted = await guest.next_event("admitted")
+            return host.joined, admitted, guest.joined["seat"]
+
+    started = time.time()
+    joined, admitted, guest_seat = run(scenario())
+    for seat, media in ((joined["seat"], joined["meeting"]["media"]), (guest_seat, admitted["meeting"]["media"])):
+        assert media["iceTransportPolicy"] == "all"
+        [server] = media["iceServers"]
+        assert server["urls"] == ["turn:127.0.0.1:3478?transport=udp", "turns:127.0.0.1:5349?transport=tcp"]
+        expiry, user = server["username"].split(":", 1)
+        assert user == seat.lower(), "the TURN user is the seat id, nothing that names the person"
+        assert started + TURN_LIFETIME - 5 <= int(expiry) <= time.time() + TURN_LIFETIME + 1
+        expected = base64.b64encode(hmac.new(TURN_SECRET.encode(), server["username"].encode(), hashlib.sha1).digest()).decode()
+        assert server["credential"] == expected
 
 
 # --- Chat and names ------------------------------------------------------------------------------

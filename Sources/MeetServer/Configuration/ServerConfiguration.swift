@@ -50,6 +50,8 @@ public struct ServerConfiguration: Sendable {
     public var passwordHashQueue: Int
     /// Where account e-mail goes (see `makeMailTransport(configuration:)`).
     public var mail: MailSettings
+    /// The SFU's UDP socket, its announced addresses and the TURN server browsers may use.
+    public var media: MediaSettings
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case json
@@ -154,6 +156,7 @@ extension ServerConfiguration {
         passwordHashConcurrency = try reader.int("passwords.hashConcurrency", in: 1...64) ?? ProcessInfo.processInfo.activeProcessorCount
         passwordHashQueue = try reader.int("passwords.hashQueue", in: 0...10_000) ?? 64
         mail = try MailSettings(reader: reader, dataDirectory: dataDirectory, publicURL: url)
+        media = try MediaSettings(reader: reader, httpsHost: httpsHost)
     }
 }
 

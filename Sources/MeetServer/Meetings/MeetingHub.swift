@@ -34,6 +34,8 @@ actor MeetingHub {
     let organizations: any OrganizationRepository
     /// Where chat messages are kept (encrypted) before they are shown; nil keeps no chat.
     let chat: (any ChatArchive)?
+    /// How participants reach the SFU; nil leaves `meeting.media` out (no media on this server).
+    let media: MediaSettings?
     let logger: Logger
     let now: @Sendable () -> Date
     static let resumeWindow: TimeInterval = 30
@@ -43,12 +45,14 @@ actor MeetingHub {
         repository: any MeetingRepository,
         organizations: any OrganizationRepository,
         chat: (any ChatArchive)? = nil,
+        media: MediaSettings? = nil,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.repository = repository
         self.organizations = organizations
         self.chat = chat
+        self.media = media
         self.logger = logger
         self.now = now
     }
@@ -306,7 +310,7 @@ actor MeetingHub {
     private func deliver(_ deliveries: [MeetingDelivery], in meetingID: String) {
         guard let live = rooms[meetingID] else { return }
         for delivery in deliveries {
-            let message = SignalingOutbound.event(delivery.event, room: live.room)
+            let message = SignalingOutbound.event(delivery.event, room: live.room, media: mediaAccess)
             if case .ended = delivery.event, delivery.audience == .inMeeting {
                 // The room is already empty: everyone still connected is told.
                 for connection in live.connections.values { connection.send(message) }
@@ -349,8 +353,14 @@ actor MeetingHub {
             locked: room.locked,
             recording: room.recording,
             you: seat,
-            participants: room.inMeeting.map(SignalingOutbound.ParticipantView.init)
+            participants: room.inMeeting.map(SignalingOutbound.ParticipantView.init),
+            media: mediaAccess(seat)
         )
+    }
+
+    /// A seat's way to the SFU, with a TURN credential made now (the seat id is the TURN user name).
+    func mediaAccess(_ seat: UUID) -> MediaAccess? {
+        media?.access(for: seat, now: now())
     }
 
     // MARK: Persistence

@@ -36,6 +36,8 @@ enum SignalingOutbound: Sendable {
         let recording: Bool
         let you: UUID
         let participants: [ParticipantView]
+        /// How to reach the SFU (ICE servers with this seat's TURN credential).
+        let media: MediaAccess?
     }
 
     static let encoder: JSONEncoder = {
@@ -64,7 +66,7 @@ enum SignalingOutbound: Sendable {
         return message(fields)
     }
 
-    static func event(_ event: MeetingEvent, room: MeetingRoom) -> SignalingOutbound {
+    static func event(_ event: MeetingEvent, room: MeetingRoom, media: (UUID) -> MediaAccess? = { _ in nil }) -> SignalingOutbound {
         func named(_ name: String, _ fields: [String: any Encodable & Sendable] = [:]) -> SignalingOutbound {
             message(fields.merging(["type": "event", "event": name]) { _, new in new })
         }
@@ -76,7 +78,8 @@ enum SignalingOutbound: Sendable {
                 locked: room.locked,
                 recording: room.recording,
                 you: seat,
-                participants: room.inMeeting.map(ParticipantView.init)
+                participants: room.inMeeting.map(ParticipantView.init),
+                media: media(seat)
             )
             return named("admitted", ["meeting": snapshot])
         case .waitingForHost(_, let title): return named("waiting", ["title": title])

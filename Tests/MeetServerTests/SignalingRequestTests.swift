@@ -15,10 +15,34 @@ import Testing
         (#"{"v":1,"type":"chat","id":"2","text":"hi"}"#, .command(.chat("hi"))),
         (#"{"v":1,"type":"screen_sharing","id":"2","rule":"everyone"}"#, .command(.setScreenSharing(.everyone))),
         (#"{"v":1,"type":"recording_consent","id":"2","consent":true}"#, .command(.consentToRecording(true))),
+        (
+            #"{"v":1,"type":"publish","id":"3","sdp":"v=0","tracks":[{"mid":"0","source":"microphone"},{"mid":"1","source":"screen"}]}"#,
+            .publish(sdp: "v=0", tracks: [PublishedTrack(mid: "0", source: .microphone), PublishedTrack(mid: "1", source: .screen)])
+        ),
+        (#"{"v":1,"type":"publish","id":"3","sdp":"v=0","tracks":[]}"#, .publish(sdp: "v=0", tracks: [])),
+        (#"{"v":1,"type":"subscribe","id":"4"}"#, .subscribe),
+        (#"{"v":1,"type":"subscribe_answer","id":"5","version":3,"sdp":"v=0"}"#, .subscribeAnswer(version: 3, sdp: "v=0")),
     ])
     func decodesEachKindOfMessage(text: String, expected: SignalingRequest) throws {
         let decoded = try SignalingRequest.decode(text).get()
         #expect(decoded.request == expected)
+    }
+
+    @Test func aPublishListsAtMostSixteenTracks() throws {
+        func text(_ count: Int) -> String {
+            let tracks = (0..<count).map { #"{"mid":"\#($0)","source":"camera"}"# }.joined(separator: ",")
+            return #"{"v":1,"type":"publish","id":"1","sdp":"v=0","tracks":[\#(tracks)]}"#
+        }
+        guard case .publish(_, let tracks) = try SignalingRequest.decode(text(16)).get().request else {
+            Issue.record("16 tracks were refused")
+            return
+        }
+        #expect(tracks.count == 16)
+        guard case .failure(let failure) = SignalingRequest.decode(text(17)) else {
+            Issue.record("17 tracks were accepted")
+            return
+        }
+        #expect(failure.code == "invalid_message")
     }
 
     @Test func seatCommandsCarryTheSeat() throws {
@@ -45,6 +69,18 @@ import Testing
             (#"{"v":1,"type":"chat","id":"1"}"#, "invalid_message", "1"),
             (#"{"v":1,"type":"screen_sharing","id":"1","rule":"anyone"}"#, "invalid_message", "1"),
             (#"{"v":1,"type":"recording_consent","id":"1"}"#, "invalid_message", "1"),
+            (#"{"v":1,"type":"publish","id":"1","tracks":[]}"#, "invalid_message", "1"),
+            (#"{"v":1,"type":"publish","id":"1","sdp":"v=0"}"#, "invalid_message", "1"),
+            (#"{"v":1,"type":"publish","id":"1","sdp":"v=0","tracks":[{"mid":"0","source":"audio"}]}"#, "invalid_message", "1"),
+            (
+                #"{"v":1,"type":"publish","id":"1","sdp":"v=0","tracks":[{"mid":"0","source":"camera"},{"mid":"0","source":"screen"}]}"#,
+                "invalid_message", "1"
+            ),
+            (#"{"v":1,"type":"publish","id":"1","sdp":"v=0","tracks":[{"mid":"","source":"camera"}]}"#, "invalid_message", "1"),
+            (#"{"v":1,"type":"publish","id":"1","sdp":"v=0","tracks":{"mid":"0"}}"#, "invalid_message", "1"),
+            (#"{"v":1,"type":"subscribe_answer","id":"1","sdp":"v=0"}"#, "invalid_message", "1"),
+            (#"{"v":1,"type":"subscribe_answer","id":"1","version":0,"sdp":"v=0"}"#, "invalid_message", "1"),
+            (#"{"v":1,"type":"subscribe_answer","id":"1","version":"1","sdp":"v=0"}"#, "invalid_message", "1"),
         ] as [(String, String, String?)]
     )
     func refusesMalformedMessagesWithACode(text: String, code: String, re: String?) {
@@ -72,6 +108,8 @@ import Testing
             #"{"v":1,"type":"remove","id":"9","seat":"\#(Self.seat.uuidString)","allowRejoin":true}"#,
             #"{"v":1,"type":"media","id":"2","audioMuted":false,"videoOn":true}"#,
             #"{"v":1,"type":"join","id":"1","ticket":"abc"}"#,
+            #"{"v":1,"type":"publish","id":"3","sdp":"v=0","tracks":[{"mid":"0","source":"microphone"}]}"#,
+            #"{"v":1,"type":"subscribe_answer","id":"5","version":3,"sdp":"v=0"}"#,
         ]
         let alphabet = Array(#"{}[]":,0123456789abcdefvtruefalsenull\ "#.utf8) + [0, 0xFF, 0xC3, 0x28]
         var decoded = 0

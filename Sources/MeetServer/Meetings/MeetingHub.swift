@@ -39,13 +39,20 @@ actor MeetingHub {
     let logger: Logger
     let now: @Sendable () -> Date
     static let resumeWindow: TimeInterval = 30
-    private var rooms: [String: LiveRoom] = [:]
+    /// Internal (not private) for the media extension in MeetingHub+Media.swift.
+    var rooms: [String: LiveRoom] = [:]
+    /// The SFU; nil when the server runs without media (unit tests of the HTTP side).
+    let mediaPlane: (any MediaPlane)?
+    var mediaRooms: [String: MediaRoom] = [:]
+    /// Per meeting, the last queued SFU call: calls run in the order the room changed.
+    var mediaChains: [String: Task<Void, Never>] = [:]
 
     init(
         repository: any MeetingRepository,
         organizations: any OrganizationRepository,
         chat: (any ChatArchive)? = nil,
         media: MediaSettings? = nil,
+        mediaPlane: (any MediaPlane)? = nil,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -53,6 +60,7 @@ actor MeetingHub {
         self.organizations = organizations
         self.chat = chat
         self.media = media
+        self.mediaPlane = mediaPlane
         self.logger = logger
         self.now = now
     }
@@ -152,6 +160,7 @@ actor MeetingHub {
         deliver(others, in: record.id)
         closeSeats(others, in: record.id)
         try await persist(record.id, audit: [])
+        syncMedia(record.id)
         Gauge(label: "digitalmeet_meeting_participants").record(rooms.values.reduce(0) { $0 + $1.connections.count })
         let status = live.room.participant(request.seat)?.status ?? .waiting
         return Seated(
@@ -275,7 +284,8 @@ actor MeetingHub {
             )
         }
         try await persist(meetingID, audit: audit)
-        if live.room.ended { rooms[meetingID] = nil }
+        if rooms[meetingID]?.room.ended == true { rooms[meetingID] = nil }
+        syncMedia(meetingID)
     }
 
     /// Ends a meeting from outside (the host over HTTPS).
@@ -288,6 +298,7 @@ actor MeetingHub {
         deliver(seats.map { MeetingDelivery(.seat($0), .ended(by: UUID())) }, in: record.id)
         closeSeats(seats.map { MeetingDelivery(.seat($0), .ended(by: UUID())) }, in: record.id)
         rooms[record.id] = nil
+        syncMedia(record.id)
     }
 
     /// Closes the sockets of a user whose session ended or account was disabled (their seats are given up).

@@ -1,5 +1,6 @@
 import Foundation
 import MeetCore
+import MeetMedia
 
 /// A client message, decoded strictly: `{"v":1,"type","id", …}`. Anything else is refused with a
 /// code the client can act on, and changes nothing.
@@ -7,6 +8,12 @@ enum SignalingRequest: Sendable, Equatable {
     case join(ticket: String)
     case resume(token: String)
     case command(MeetingRoom.Command)
+    /// The browser's publish offer, with the source of each of its sections.
+    case publish(sdp: String, tracks: [PublishedTrack])
+    case subscribe
+    case subscribeAnswer(version: Int, sdp: String)
+
+    static let maximumTracks = 16
 
     struct Failure: Error, Equatable {
         let re: String?
@@ -31,6 +38,14 @@ enum SignalingRequest: Sendable, Equatable {
         let videoOn: Bool?
         let consent: Bool?
         let allowRejoin: Bool?
+        let sdp: String?
+        let version: Int?
+        let tracks: [Track]?
+
+        struct Track: Decodable {
+            let mid: String
+            let source: String
+        }
     }
 
     /// Decodes one text message; the returned id is what the answer's `re` repeats. A well-formed
@@ -108,6 +123,32 @@ enum SignalingRequest: Sendable, Equatable {
             case "remove_co_host": request = .command(.removeCoHost(try seat()))
             case "transfer_host": request = .command(.transferHost(try seat()))
             case "end_for_all": request = .command(.endForAll)
+            case "publish":
+                let sdp = try string("sdp", fields.sdp)
+                guard let declared = fields.tracks, declared.count <= maximumTracks else {
+                    throw Failure(re: id, code: "invalid_message", message: "\"tracks\" lists at most \(maximumTracks) {mid, source} objects.")
+                }
+                var tracks: [PublishedTrack] = []
+                for track in declared {
+                    guard (1...32).contains(track.mid.utf8.count), !tracks.contains(where: { $0.mid == track.mid }),
+                        let source = TrackSource(rawValue: track.source)
+                    else {
+                        throw Failure(
+                            re: id,
+                            code: "invalid_message",
+                            message:
+                                "Each track has a distinct \"mid\" (1 to 32 characters) and a \"source\": microphone, camera, screen or screenAudio."
+                        )
+                    }
+                    tracks.append(PublishedTrack(mid: track.mid, source: source))
+                }
+                request = .publish(sdp: sdp, tracks: tracks)
+            case "subscribe": request = .subscribe
+            case "subscribe_answer":
+                guard let version = fields.version, version > 0 else {
+                    throw Failure(re: id, code: "invalid_message", message: "\"version\" must be the number of the offer answered.")
+                }
+                request = .subscribeAnswer(version: version, sdp: try string("sdp", fields.sdp))
             default: return .failure(Failure(re: id, code: "unknown_type", message: "Unknown message type \"\(type.prefix(64))\"."))
             }
             return .success((id, request))

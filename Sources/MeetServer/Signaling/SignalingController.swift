@@ -205,13 +205,22 @@ struct SignalingConnection: Sendable {
                 continuation.yield(answer(messageID, meetingID: meetingID, seated))
             case (.join, .some), (.resume, .some):
                 continuation.yield(.error(messageID, code: "conflict", message: "This connection has already joined."))
-            case (.command, nil):
+            case (_, nil):
                 continuation.yield(.close(code: 4401, reason: "Join with a ticket first."))
                 return false
             case (.command(let command), .some(let place)):
                 try await controller.hub.perform(command, meetingID: place.meetingID, seat: place.seat, actorUserID: place.userID)
                 continuation.yield(.ok(messageID))
                 if command == .leave { return false }
+            case (.publish(let sdp, let tracks), .some(let place)):
+                let answer = try await controller.hub.publish(meetingID: place.meetingID, seat: place.seat, offerSDP: sdp, tracks: tracks)
+                continuation.yield(.ok(messageID, ["sdp": answer]))
+            case (.subscribe, .some(let place)):
+                let (offer, version) = try await controller.hub.subscribe(meetingID: place.meetingID, seat: place.seat)
+                continuation.yield(.ok(messageID, ["sdp": offer, "version": version]))
+            case (.subscribeAnswer(let version, let sdp), .some(let place)):
+                try await controller.hub.answerSubscription(meetingID: place.meetingID, seat: place.seat, version: version, answerSDP: sdp)
+                continuation.yield(.ok(messageID))
             }
         } catch let error as MeetError {
             continuation.yield(.error(messageID, code: error.code.rawValue, message: error.reason))

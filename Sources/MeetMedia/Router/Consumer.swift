@@ -11,6 +11,8 @@ struct Consumer {
     /// Whether the subscriber's answer accepted this section.
     var accepted = false
     var rewriter = RTPStreamRewriter()
+    /// The RTX stream's own sequence numbers (RFC 4588 §4).
+    var rtxSequence = UInt16.random(in: 0...UInt16.max)
     var packetsOut = 0
     var bytesOut = 0
 }

@@ -3,7 +3,13 @@ extension MediaRouter {
     /// its producer: header extensions the subscribe side must not see are blanked once, then each
     /// consumer gets its own copy with its SSRC, payload type, sequence number and timestamp, sent
     /// through the subscriber's transport (its own SRTP context).
-    func forwardRTP(_ decrypted: [UInt8], from member: Participant, now: ContinuousClock.Instant, outbox: inout [Transmit]) {
+    func forwardRTP(
+        _ decrypted: [UInt8],
+        from member: Participant,
+        now: ContinuousClock.Instant,
+        outbox: inout [Transmit],
+        repaired: Bool = false
+    ) {
         var packet = decrypted
         let ssrc: UInt32
         let sequence: UInt16
@@ -29,8 +35,8 @@ extension MediaRouter {
             return
         }
         guard ssrc == producers.values[index].ssrc else {
-            // Retransmissions from the publisher (RTX) are not repaired yet.
-            counters.packetsUnroutable += 1
+            if !repaired, ssrc == producers.values[index].rtxSSRC { repair(packet, of: key, from: member, now: now, outbox: &outbox) }
+            if repaired || ssrc != producers.values[index].rtxSSRC { counters.packetsUnroutable += 1 }
             return
         }
         guard !producers.values[index].paused else {
@@ -39,7 +45,8 @@ extension MediaRouter {
         }
         producers.values[index].packetsIn += 1
         for id in producers.values[index].strippedExtensionIDs { _ = try? RTPPacket.removeExtension(id: id, in: &packet) }
-        producers.values[index].retransmissions.store(packet, sequenceNumber: sequence)
+        if !repaired { noticeLoss(before: sequence, of: key, now: now, outbox: &outbox) }
+        if producers.values[index].kind == .video { producers.values[index].retransmissions.store(packet, sequenceNumber: sequence) }
         for subscriberID in producers.values[index].consumers {
             guard let subscription = participants[subscriberID]?.subscription, subscription.transport.isConnected,
                 var consumer = subscription.consumers[key], consumer.accepted,
@@ -100,8 +107,11 @@ extension MediaRouter {
                 for ssrc in [fir.mediaSSRC] + fir.entries.map(\.ssrc) {
                     if let key = subscription.producerBySSRC[ssrc] { requestKeyFrame(key, now: now, outbox: &outbox) }
                 }
-            case .nack:
+            case .nack(let nack):
                 counters.nacksReceived += 1
+                if let key = subscription.producerBySSRC[nack.mediaSSRC] {
+                    retransmit(nack.lostSequenceNumbers, of: key, to: subscription, outbox: &outbox)
+                }
             default:
                 break
             }

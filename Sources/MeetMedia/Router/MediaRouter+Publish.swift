@@ -59,6 +59,7 @@ extension MediaRouter {
             guard producers[key] == nil, let producer = makeProducer(key: key, media: media) else { continue }
             producers[key] = producer
             if let ssrc = producer.ssrc { member.sourceBySSRC[ssrc] = source }
+            if let rtxSSRC = producer.rtxSSRC { member.sourceBySSRC[rtxSSRC] = source }
             if let midID = media.extensionID(MediaCapabilities.HeaderExtension.mid) { member.midExtensionID = UInt8(exactly: midID) }
             for other in participants.values where other.id != id {
                 guard let subscription = other.subscription else { continue }

@@ -73,6 +73,12 @@ struct RouterCounters {
     var keyFrameRequestsSent = 0
     var keyFrameRequestsThrottled = 0
     var nacksReceived = 0
+    /// Packets re-sent as RTX to subscribers, and requested ones no longer buffered.
+    var retransmissionsSent = 0
+    var retransmissionsUnavailable = 0
+    /// NACKs sent to publishers for losses on their leg, and RTX packets from them that repaired one.
+    var nacksSent = 0
+    var packetsRepaired = 0
     var malformedRTP = 0
     var malformedRTCP = 0
     /// Tracks a subscribe offer had no room for.
@@ -89,6 +95,10 @@ extension RouterCounters {
         keyFrameRequestsSent += other.keyFrameRequestsSent
         keyFrameRequestsThrottled += other.keyFrameRequestsThrottled
         nacksReceived += other.nacksReceived
+        retransmissionsSent += other.retransmissionsSent
+        retransmissionsUnavailable += other.retransmissionsUnavailable
+        nacksSent += other.nacksSent
+        packetsRepaired += other.packetsRepaired
         malformedRTP += other.malformedRTP
         malformedRTCP += other.malformedRTCP
         consumersRefused += other.consumersRefused

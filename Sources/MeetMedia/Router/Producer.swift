@@ -35,8 +35,10 @@ struct Producer {
     var lastKeyFrameRequest: ContinuousClock.Instant?
     /// Subscribers receiving this track.
     var consumers: Set<String> = []
-    /// Kept for retransmissions (NACK/RTX), which are not answered yet.
+    /// The last video packets, to answer subscribers' NACKs with RTX.
     var retransmissions = RetransmissionBuffer()
+    /// The highest sequence number received on the publisher leg, to notice losses and NACK them.
+    var highestSequence: UInt16?
     /// Packets forwarded from this producer, and those dropped while paused.
     var packetsIn = 0
     var droppedWhilePaused = 0

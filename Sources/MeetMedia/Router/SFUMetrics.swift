@@ -16,7 +16,13 @@ public struct SFUMetrics: Hashable, Sendable {
     /// RTP packets forwarded to consumers.
     public var packetsForwarded = 0
     public var bytesForwarded = 0
+    /// NACKs from subscribers; packets re-sent to them as RTX; asked-for packets no longer buffered.
     public var nacksReceived = 0
+    public var retransmissionsSent = 0
+    public var retransmissionsUnavailable = 0
+    /// NACKs sent to publishers for losses on their leg; RTX packets from them that were forwarded.
+    public var nacksSent = 0
+    public var packetsRepaired = 0
     /// Key frame requests (PLI, FIR) from subscribers, sent to publishers, and held back by the throttle.
     public var keyFrameRequestsReceived = 0
     public var keyFrameRequestsSent = 0
@@ -60,6 +66,10 @@ extension SFU {
         metrics.packetsForwarded = routing.packetsForwarded
         metrics.bytesForwarded = routing.bytesForwarded
         metrics.nacksReceived = routing.nacksReceived
+        metrics.retransmissionsSent = routing.retransmissionsSent
+        metrics.retransmissionsUnavailable = routing.retransmissionsUnavailable
+        metrics.nacksSent = routing.nacksSent
+        metrics.packetsRepaired = routing.packetsRepaired
         metrics.keyFrameRequestsReceived = routing.keyFrameRequestsReceived
         metrics.keyFrameRequestsSent = routing.keyFrameRequestsSent
         metrics.keyFrameRequestsThrottled = routing.keyFrameRequestsThrottled

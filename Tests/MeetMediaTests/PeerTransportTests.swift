@@ -148,6 +148,16 @@ import Testing
         #expect(link.events.filter { if case .closed = $0 { true } else { false } }.count == 1)
     }
 
+    @Test func closeNotifyFromThePeerClosesTheTransport() throws {
+        let link = try Link()
+        link.connect()
+        #expect(link.server.isConnected)
+        link.pump(link.client.close())
+        #expect(link.events.last == .closed(.closedByPeer))
+        #expect(!link.server.isConnected)
+        #expect(link.server.nextTimeout() == nil)
+    }
+
     @Test func withoutARemoteEverythingIsDropped() throws {
         let certificate = try DTLSEndpointTests.certificate(name: "sfu")
         let transport = try PeerTransport(configuration: .init(local: .random(), certificate: certificate), remote: nil, now: .now)

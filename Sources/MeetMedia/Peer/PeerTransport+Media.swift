@@ -45,6 +45,7 @@ extension PeerTransport {
         counters.bytesIn += datagram.count
         queueDTLS(dtls.handle(datagram: datagram))
         afterDTLS(now: now)
+        if dtls.peerClosed { close(.closedByPeer) }
     }
 
     func queueDTLS(_ datagrams: [[UInt8]]) {

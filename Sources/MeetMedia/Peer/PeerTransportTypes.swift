@@ -17,6 +17,8 @@ public enum PeerCloseReason: Sendable, Equatable {
     case dtlsFailure(String)
     /// The router closed it: the participant left or was removed.
     case closedByRouter
+    /// The peer sent a DTLS close_notify (it closed its peer connection).
+    case closedByPeer
 }
 
 /// What a ``PeerTransport`` reports to its owner.

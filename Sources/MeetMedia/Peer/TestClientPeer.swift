@@ -83,6 +83,16 @@ public final class TestClientPeer {
         }
     }
 
+    /// Closes the association as a browser closing its peer connection does: close_notify.
+    public func close() -> [[UInt8]] {
+        defer {
+            isConnected = false
+            outbound = nil
+            inbound = nil
+        }
+        return dtls.shutdown()
+    }
+
     /// Protects an RTP packet for the SFU; nil before the handshake finished.
     public func protectRTP(_ packet: [UInt8]) -> [UInt8]? {
         try? outbound?.protectRTP(packet)

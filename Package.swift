@@ -66,6 +66,8 @@ let package = Package(
             dependencies: [
                 "MeetCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                // Server/MediaServer.swift: the UDP socket (DatagramBootstrap).
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 // For `CNIOBoringSSL` (DTLS), used only in DTLS/BoringSSLDTLS.swift.
@@ -143,6 +145,9 @@ let package = Package(
             dependencies: [
                 "MeetMedia",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],

@@ -144,6 +144,34 @@ import X509
         }
     }
 
+    /// DTLS 1.2 ends with the server's flight; if it is lost, the client resends its Finished and
+    /// the server, though already connected, must answer with its last flight again (RFC 6347 §4.2.4).
+    @Test func resendsItsLastFlightAfterConnecting() throws {
+        let pair = try Self.pair()
+        var toServer = pair.client.start()
+        var lostFinalFlight = false
+        for _ in 0..<8 {
+            var toClient: [[UInt8]] = []
+            for datagram in toServer { toClient += pair.server.handle(datagram: datagram) }
+            toServer = []
+            if case .connected = pair.server.state, !lostFinalFlight {
+                lostFinalFlight = true
+                toClient = []
+            }
+            for datagram in toClient { toServer += pair.client.handle(datagram: datagram) }
+            if case .connected = pair.client.state { break }
+            if toServer.isEmpty, let wait = pair.client.timeout {
+                Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds) + 0.005)
+                toServer = pair.client.handleTimeout()
+            }
+        }
+        #expect(lostFinalFlight)
+        guard case .connected = pair.client.state else {
+            Issue.record("client never connected after losing the server's last flight: \(pair.client.state)")
+            return
+        }
+    }
+
     @Test func garbageDuringTheHandshakeIsNotFatalToTheProcess() throws {
         let pair = try Self.pair()
         for size in [0, 1, 13, 100, 1500] {

@@ -88,12 +88,45 @@ public final class DTLSEndpoint {
         return takeOutgoing()
     }
 
-    /// Feeds one received DTLS datagram; returns the datagrams to send in reply.
+    /// Feeds one received DTLS datagram; returns the datagrams to send in reply. After the
+    /// handshake, records still go through BoringSSL: a client that resends its Finished because
+    /// the server's last flight was lost gets that flight again (RFC 6347 §4.2.4), and a
+    /// close_notify sets ``peerClosed``.
     public func handle(datagram: [UInt8]) -> [[UInt8]] {
-        guard case .handshaking = state else { return [] }
-        datagrams.inbound.append(datagram)
-        advance()
+        switch state {
+        case .handshaking:
+            datagrams.inbound.append(datagram)
+            advance()
+        case .connected:
+            datagrams.inbound.append(datagram)
+            readAfterHandshake()
+        case .failed:
+            return []
+        }
         return takeOutgoing()
+    }
+
+    /// Whether the peer sent close_notify after the handshake.
+    public private(set) var peerClosed = false
+
+    /// Sends close_notify if connected; returns what to send. The association is unusable afterwards.
+    public func shutdown() -> [[UInt8]] {
+        guard case .connected = state else { return [] }
+        _ = SSL_shutdown(ssl)
+        return takeOutgoing()
+    }
+
+    /// Lets BoringSSL process a post-handshake record. DigitalMeet carries no application data
+    /// over DTLS (no data channels), so whatever is read is discarded.
+    private func readAfterHandshake() {
+        var scratch = [UInt8](repeating: 0, count: 2048)
+        while !datagrams.inbound.isEmpty {
+            let result = SSL_read(ssl, &scratch, Int32(scratch.count))
+            if result > 0 { continue }
+            if SSL_get_error(ssl, result) == SSL_ERROR_ZERO_RETURN { peerClosed = true }
+            break
+        }
+        datagrams.inbound.removeAll()
     }
 
     /// How long until `handleTimeout` must be called to retransmit, if a timer is running.

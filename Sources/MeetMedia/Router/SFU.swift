@@ -1,0 +1,133 @@
+/// The whole SFU, sans-IO: every meeting's ``MediaRouter``, every participant's two
+/// ``PeerTransport``s and the ``ICEDemultiplexer`` in front of them, for one UDP port. The UDP
+/// driver (``MediaServer``) feeds it datagrams and the time, sends what ``drainTransmits(into:)``
+/// returns and passes ``drainEvents(into:)`` on to signaling. Deterministic given its inputs,
+/// apart from the random SSRCs, ICE credentials and DTLS handshakes.
+public final class SFU {
+    /// What every peer connection of this SFU shares.
+    public struct Configuration: Sendable {
+        public var certificate: DTLSCertificate
+        /// The SRTP profiles DTLS may agree on, most preferred first.
+        public var profiles: [SRTPProfile]
+        /// The candidates written into every description: the announced addresses of the UDP port.
+        public var candidates: [ICECandidate]
+        public var capabilities: MediaCapabilities
+        public var consentTimeout: Duration
+        /// The shortest time between two key frame requests to one publisher.
+        public var keyFrameRequestInterval: Duration
+        public var maximumPeers: Int
+
+        public init(
+            certificate: DTLSCertificate,
+            profiles: [SRTPProfile] = SRTPProfile.allCases,
+            candidates: [ICECandidate],
+            capabilities: MediaCapabilities = MediaCapabilities(),
+            consentTimeout: Duration = .seconds(30),
+            keyFrameRequestInterval: Duration = .milliseconds(500),
+            maximumPeers: Int = 10_000
+        ) {
+            self.certificate = certificate
+            self.profiles = profiles
+            self.candidates = candidates
+            self.capabilities = capabilities
+            self.consentTimeout = consentTimeout
+            self.keyFrameRequestInterval = keyFrameRequestInterval
+            self.maximumPeers = maximumPeers
+        }
+    }
+
+    /// One registered peer connection and whose it is.
+    struct PeerRecord {
+        let transport: PeerTransport
+        let meeting: String
+        let participant: String
+        let role: PeerRole
+    }
+
+    public let configuration: Configuration
+    var demultiplexer: ICEDemultiplexer<UInt64>
+    var peers: [UInt64: PeerRecord] = [:]
+    var peerIDs: [ObjectIdentifier: UInt64] = [:]
+    var nextPeerID: UInt64 = 1
+    var routers: [String: MediaRouter] = [:]
+    var outbox: [Transmit] = []
+    var events: [SFUEvent] = []
+    var transportEvents: [PeerTransportEvent] = []
+    /// Counts of peers already gone, so that metrics keep growing monotonically.
+    var retiredTransportCounters = PeerTransportCounters()
+    var retiredRouterCounters = RouterCounters()
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        demultiplexer = ICEDemultiplexer(maximumPeers: configuration.maximumPeers)
+    }
+
+    /// Moves the datagrams to send into `output`.
+    public func drainTransmits(into output: inout [Transmit]) {
+        guard !outbox.isEmpty else { return }
+        output.append(contentsOf: outbox)
+        outbox.removeAll(keepingCapacity: true)
+    }
+
+    /// Moves the events for signaling into `output`.
+    public func drainEvents(into output: inout [SFUEvent]) {
+        guard !events.isEmpty else { return }
+        output.append(contentsOf: events)
+        events.removeAll(keepingCapacity: true)
+    }
+
+    func router(_ meeting: String) -> MediaRouter {
+        if let existing = routers[meeting] { return existing }
+        let created = MediaRouter(meeting: meeting, configuration: configuration)
+        routers[meeting] = created
+        return created
+    }
+
+    /// A transport with fresh ICE credentials, registered with the demultiplexer.
+    func makeTransport(
+        meeting: String,
+        participant: String,
+        role: PeerRole,
+        remote: RemoteTransport?,
+        now: ContinuousClock.Instant
+    ) throws
+        -> PeerTransport
+    {
+        let credentials = ICECredentials.random()
+        let transport = try PeerTransport(
+            configuration: .init(
+                local: credentials,
+                certificate: configuration.certificate,
+                profiles: configuration.profiles,
+                consentTimeout: configuration.consentTimeout
+            ),
+            remote: remote,
+            now: now
+        )
+        let id = nextPeerID
+        guard demultiplexer.register(id, localUfrag: credentials.ufrag) else {
+            throw MediaError(.invalidKey, "no room for another peer connection, or a ufrag collision")
+        }
+        nextPeerID += 1
+        peers[id] = PeerRecord(transport: transport, meeting: meeting, participant: participant, role: role)
+        peerIDs[ObjectIdentifier(transport)] = id
+        return transport
+    }
+
+    func transportParameters(for transport: PeerTransport) -> SFUTransportParameters {
+        SFUTransportParameters(
+            ice: transport.configuration.local,
+            fingerprint: SDPFingerprint(configuration.certificate.fingerprint),
+            candidates: configuration.candidates,
+            sessionID: SFUTransportParameters.randomSessionID()
+        )
+    }
+
+    /// Forgets a transport: no more routing to it; its counts move to the retired totals.
+    func retire(_ transport: PeerTransport) {
+        guard let id = peerIDs.removeValue(forKey: ObjectIdentifier(transport)) else { return }
+        demultiplexer.remove(id)
+        peers[id] = nil
+        retiredTransportCounters.add(transport.counters)
+    }
+}

@@ -1,0 +1,123 @@
+import NIOCore
+import NIOPosix
+
+/// The SFU on one UDP port: a SwiftNIO datagram channel around the sans-IO ``SFU``. All SFU state
+/// lives on that channel's event loop; reads come in vectors (recvmmsg), and the datagrams a read
+/// batch produced are written together and flushed once (sendmmsg). The async methods are what the
+/// signaling server calls; ``events`` carries renegotiation offers and connection changes back.
+public final class MediaServer: Sendable {
+    /// Where to listen and what to announce.
+    public struct Configuration: Sendable {
+        public var host: String
+        /// 0 picks a free port, for tests.
+        public var port: Int
+        /// The addresses written into candidates, as clients reach this port (public addresses
+        /// behind NAT); the bound host when empty.
+        public var announcedAddresses: [String]
+        public var certificate: DTLSCertificate
+        public var profiles: [SRTPProfile]
+        public var consentTimeout: Duration
+        /// Datagrams read per system call.
+        public var vectorReadCount: Int
+        public var maximumPeers: Int
+
+        public init(
+            host: String,
+            port: Int,
+            announcedAddresses: [String] = [],
+            certificate: DTLSCertificate,
+            profiles: [SRTPProfile] = SRTPProfile.allCases,
+            consentTimeout: Duration = .seconds(30),
+            vectorReadCount: Int = 32,
+            maximumPeers: Int = 10_000
+        ) {
+            self.host = host
+            self.port = port
+            self.announcedAddresses = announcedAddresses
+            self.certificate = certificate
+            self.profiles = profiles
+            self.consentTimeout = consentTimeout
+            self.vectorReadCount = vectorReadCount
+            self.maximumPeers = maximumPeers
+        }
+    }
+
+    let channel: any Channel
+    let engine: NIOLoopBound<MediaEngine>
+    /// Renegotiation offers and connection changes, in order.
+    public let events: AsyncStream<SFUEvent>
+    /// The bound UDP port.
+    public let port: Int
+
+    /// Binds the port and starts serving.
+    public static func start(
+        configuration: Configuration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> MediaServer {
+        let eventLoop = group.next()
+        let (events, continuation) = AsyncStream.makeStream(of: SFUEvent.self)
+        let engine = try await eventLoop.submit {
+            NIOLoopBound(MediaEngine(continuation: continuation), eventLoop: eventLoop)
+        }.get()
+        let channel = try await DatagramBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.datagramVectorReadMessageCount, value: configuration.vectorReadCount)
+            // NIO splits one receive buffer between the messages of a vector read: 2 KiB each.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * max(1, configuration.vectorReadCount)))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(MediaChannelHandler(engine: engine.value))
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        guard let port = channel.localAddress?.port else {
+            try await channel.close()
+            throw MediaError(.notReceived, "the media socket has no local port")
+        }
+        let candidates = (configuration.announcedAddresses.isEmpty ? [configuration.host] : configuration.announcedAddresses)
+            .enumerated().map { index, address in
+                ICECandidate(
+                    foundation: String(index + 1),
+                    component: 1,
+                    transport: "udp",
+                    priority: ICECandidate.priority(typePreference: 126, localPreference: UInt16(65535 - index)),
+                    address: address,
+                    port: UInt16(port),
+                    kind: .host
+                )
+            }
+        let sfuConfiguration = SFU.Configuration(
+            certificate: configuration.certificate,
+            profiles: configuration.profiles,
+            candidates: candidates,
+            consentTimeout: configuration.consentTimeout,
+            maximumPeers: configuration.maximumPeers
+        )
+        try await eventLoop.submit { engine.value.start(sfu: SFU(configuration: sfuConfiguration), channel: channel) }.get()
+        return MediaServer(channel: channel, engine: engine, events: events, port: port)
+    }
+
+    init(channel: any Channel, engine: NIOLoopBound<MediaEngine>, events: AsyncStream<SFUEvent>, port: Int) {
+        self.channel = channel
+        self.engine = engine
+        self.events = events
+        self.port = port
+    }
+
+    /// Runs `body` against the SFU on its event loop, then sends what it produced.
+    func withSFU<Result: Sendable>(_ body: @escaping @Sendable (SFU, ContinuousClock.Instant) throws -> Result) async throws -> Result {
+        let engine = self.engine
+        return try await channel.eventLoop.submit {
+            let value = try engine.value.run(body)
+            return value
+        }.get()
+    }
+
+    /// Stops serving: closes the socket and ends ``events``.
+    public func close() async throws {
+        let engine = self.engine
+        try await channel.eventLoop.submit { engine.value.stop() }.get()
+        try await channel.close()
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+@testable import MeetMedia
+
+/// Real WebRTC peers through the SFU: an aiortc publisher sends VP8 and Opus to the SFU on
+/// 127.0.0.1, two aiortc subscribers decode what it forwards. Run once per SRTP profile, with the
+/// SFU offering only that one, and once through lossy relays. Needs DIGITALMEET_TEST_PYTHON (a
+/// Python with aiortc 1.16.0, which scripts/test provides); skipped without it, except under CI,
+/// where its absence fails.
+@Suite(.serialized) struct MediaServerAiortcTests {
+    static let python = ProcessInfo.processInfo.environment["DIGITALMEET_TEST_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
+    static let inCI = ProcessInfo.processInfo.environment["CI"] != nil
+    /// Decoded video frames each subscriber must report: two seconds of aiortc's 30 fps.
+    static let requiredVideoFrames = 60
+
+    struct Outcome {
+        var videoFrames: [Int] = []
+        var audioFrames: [Int] = []
+        var metrics = SFUMetrics()
+    }
+
+    @Test(
+        .enabled(if: python != nil || inCI, "set DIGITALMEET_TEST_PYTHON to a Python with aiortc 1.16.0 (scripts/test does)"),
+        arguments: SRTPProfile.allCases
+    )
+    func aiortcSubscribersDecodeAiortcPublisher(profile: SRTPProfile) async throws {
+        guard let python = try Self.requirePython() else { return }
+        let outcome = try await Self.meeting(python: python, profiles: [profile], dropEvery: nil)
+        print("aiortc \(profile.rawValue): decoded video frames \(outcome.videoFrames), audio frames \(outcome.audioFrames), \(outcome.metrics)")
+        #expect(outcome.metrics.retransmissionsSent == 0)
+    }
+
+    /// Every 10th RTP packet is dropped between the publisher and the SFU, and between the SFU and
+    /// each subscriber: NACK and RTX on both legs must repair enough for decoding to go on.
+    @Test(.enabled(if: python != nil || inCI, "set DIGITALMEET_TEST_PYTHON to a Python with aiortc 1.16.0 (scripts/test does)"))
+    func nackAndRTXRepairLossOnBothLegs() async throws {
+        guard let python = try Self.requirePython() else { return }
+        let outcome = try await Self.meeting(python: python, profiles: SRTPProfile.allCases, dropEvery: 10)
+        print("aiortc with 10% RTP loss: decoded video frames \(outcome.videoFrames), \(outcome.metrics)")
+        #expect(outcome.metrics.nacksSent > 0)
+        #expect(outcome.metrics.packetsRepaired > 0)
+        #expect(outcome.metrics.nacksReceived > 0)
+        #expect(outcome.metrics.retransmissionsSent > 0)
+    }
+
+    static func requirePython() throws -> String? {
+        guard let python else {
+            Issue.record("CI is set but DIGITALMEET_TEST_PYTHON is not: the aiortc tests must not be skipped in CI")
+            return nil
+        }
+        return python
+    }
+
+    /// One publisher, two subscribers, each through its own lossy relay when `dropEvery` is set.
+    static func meeting(python: String, profiles: [SRTPProfile], dropEvery: Int?) async throws -> Outcome {
+        let certificate = try DTLSEndpointTests.certificate(name: "sfu")
+        let server = try await MediaServer.start(configuration: .init(host: "127.0.0.1", port: 0, certificate: certificate, profiles: profiles))
+        let publisher = try PythonPeer(python: python, script: "publisher.py")
+        let subscribers = try (0..<2).map { _ in try PythonPeer(python: python, script: "subscriber.py") }
+        var relays: [LossyUDPRelay] = []
+        func route(_ description: String, towardServer: Bool) async throws -> String {
+            guard let dropEvery else { return description }
+            let relay = try await LossyUDPRelay.start(
+                serverPort: server.port,
+                dropEvery: dropEvery,
+                towardServer: towardServer,
+                towardClient: !towardServer
+            )
+            relays.append(relay)
+            return relay.rewrite(description, serverPort: server.port)
+        }
+        defer {
+            publisher.stop()
+            for subscriber in subscribers { subscriber.stop() }
+        }
+
+        var publisherMessages = publisher.messages.makeAsyncIterator()
+        let offer = try #require(await next("offer", from: &publisherMessages), "publisher: \(publisher.stderr)")
+        let answer = try await server.publish(
+            meeting: "m",
+            participant: "alice",
+            offerSDP: try #require(offer.sdp),
+            allowedSources: [.microphone, .camera]
+        )
+        try publisher.send(PeerMessage(type: "answer", sdp: try await route(answer, towardServer: true)))
+
+        for (index, subscriber) in subscribers.enumerated() {
+            let subscribeOffer = try await server.subscribe(meeting: "m", participant: "sub\(index)")
+            #expect(try SessionDescription(parsing: subscribeOffer).media.count == 2)
+            try subscriber.send(PeerMessage(type: "offer", sdp: try await route(subscribeOffer, towardServer: false)))
+        }
+        var outcome = Outcome()
+        for (index, subscriber) in subscribers.enumerated() {
+            var messages = subscriber.messages.makeAsyncIterator()
+            let reply = try #require(await next("answer", from: &messages), "subscriber \(index): \(subscriber.stderr)")
+            try await server.applySubscribeAnswer(meeting: "m", participant: "sub\(index)", answerSDP: try #require(reply.sdp))
+            // Frames come from the subscriber's reports, two a second; at most 240 of them, so a
+            // stuck stream fails instead of hanging. The stream also ends if the script dies.
+            var last = PeerMessage(type: "frames", video: 0, audio: 0)
+            var reports = 0
+            while reports < 240, let message = await messages.next() {
+                if message.type == "frames" {
+                    last = message
+                    reports += 1
+                }
+                if (last.video ?? 0) >= requiredVideoFrames && (last.audio ?? 0) > 0 { break }
+                if message.type == "state" && message.state == "failed" { break }
+            }
+            outcome.videoFrames.append(last.video ?? 0)
+            outcome.audioFrames.append(last.audio ?? 0)
+            if (last.video ?? 0) < requiredVideoFrames { Issue.record("subscriber \(index) stderr: \(subscriber.stderr)") }
+        }
+        outcome.metrics = try await server.metrics()
+        #expect(outcome.videoFrames.allSatisfy { $0 >= requiredVideoFrames })
+        #expect(outcome.audioFrames.allSatisfy { $0 > 0 })
+        #expect(outcome.metrics.connectedPeers == 3)
+        #expect(outcome.metrics.srtpAuthFailures == 0)
+        #expect(outcome.metrics.dtlsFailures == 0)
+        #expect(outcome.metrics.packetsForwarded > 0)
+        if dropEvery != nil {
+            for relay in relays { #expect(relay.dropped.towardServer + relay.dropped.towardClient > 0) }
+        }
+        for relay in relays { await relay.close() }
+        try await server.close()
+        return outcome
+    }
+
+    /// The next message of `type`, skipping others; nil if the process ended first.
+    static func next(_ type: String, from messages: inout AsyncStream<PeerMessage>.Iterator) async -> PeerMessage? {
+        while let message = await messages.next() {
+            if message.type == type { return message }
+        }
+        return nil
+    }
+}

@@ -30,7 +30,7 @@ extension SFU {
         var earliest: ContinuousClock.Instant?
         for record in peers.values {
             guard let due = record.transport.nextTimeout() else { continue }
-            if earliest == nil || due < earliest! { earliest = due }
+            earliest = earliest.map { min($0, due) } ?? due
         }
         return earliest
     }

@@ -55,7 +55,11 @@ import Testing
     /// One publisher, two subscribers, each through its own lossy relay when `dropEvery` is set.
     static func meeting(python: String, profiles: [SRTPProfile], dropEvery: Int?) async throws -> Outcome {
         let certificate = try DTLSEndpointTests.certificate(name: "sfu")
-        let server = try await MediaServer.start(configuration: .init(host: "127.0.0.1", port: 0, certificate: certificate, profiles: profiles))
+        // Consent is not under test; a generous timeout keeps a loaded machine (tests run in
+        // parallel on two cores) from expiring the publisher before the test task gets to run.
+        let server = try await MediaServer.start(
+            configuration: .init(host: "127.0.0.1", port: 0, certificate: certificate, profiles: profiles, consentTimeout: .seconds(600))
+        )
         let publisher = try PythonPeer(python: python, script: "publisher.py")
         let subscribers = try (0..<2).map { _ in try PythonPeer(python: python, script: "subscriber.py") }
         var relays: [LossyUDPRelay] = []

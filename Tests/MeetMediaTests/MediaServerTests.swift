@@ -26,7 +26,11 @@ import Testing
 
     @Test func forwardsOverUDPAndDropsStrangers() async throws {
         let certificate = try DTLSEndpointTests.certificate(name: "sfu")
-        let server = try await MediaServer.start(configuration: .init(host: "127.0.0.1", port: 0, certificate: certificate))
+        // Consent is not under test; a generous timeout keeps a loaded machine (tests run in
+        // parallel on two cores) from expiring the publisher before the test task gets to run.
+        let server = try await MediaServer.start(
+            configuration: .init(host: "127.0.0.1", port: 0, certificate: certificate, consentTimeout: .seconds(600))
+        )
 
         // The publisher's offer needs its credentials before the SFU's answer exists: make them first.
         let publisherCertificate = try DTLSEndpointTests.certificate(name: "alice")

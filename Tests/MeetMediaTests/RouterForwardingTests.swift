@@ -103,4 +103,40 @@ import Testing
         #expect(metrics.keyFrameRequestsReceived == 3)
         #expect(metrics.keyFrameRequestsThrottled >= 2)
     }
+
+    @Test func senderReportsAreTranslatedForEachConsumer() throws {
+        let (harness, publisher, subscribers) = try Self.meeting()
+        try Self.sendVideo(harness, from: publisher, sequences: 10..<14)
+        harness.sfu.pauseProducer(meeting: "m", participant: "alice", source: .camera)
+        try Self.sendVideo(harness, from: publisher, sequences: 14..<20)
+        harness.now += .seconds(2)
+        harness.sfu.resumeProducer(meeting: "m", participant: "alice", source: .camera, now: harness.now)
+        try Self.sendVideo(harness, from: publisher, sequences: 20..<21)
+        for (_, client) in subscribers { try #require(client.peer).receivedRTCP.removeAll() }
+
+        var report: [UInt8] = []
+        try RTCPSenderReport.append(
+            senderSSRC: SFUHarness.videoSSRC(0),
+            ntpTimestamp: 0xE000_0000_8000_0000,
+            rtpTimestamp: 123_456,
+            packetCount: 11,
+            octetCount: 999,
+            to: &report
+        )
+        harness.pump([try #require(publisher.peer?.protectRTCP(report))], from: publisher)
+        for (offer, client) in subscribers {
+            let packets = try #require(client.peer).receivedRTCP.flatMap { try RTCPCompoundPacket(parsing: $0).packets }
+            let reports = packets.compactMap { if case .senderReport(let report) = $0 { report } else { nil } }
+            try #require(reports.count == 1)
+            #expect(reports[0].senderSSRC == (try Self.videoSSRC(in: offer)))
+            #expect(reports[0].ntpTimestamp == 0xE000_0000_8000_0000)
+            #expect(reports[0].packetCount == 5)
+            // The consumer's timestamps moved by the same offset as its packets after the pause.
+            let received = try Self.receivedVideo(client)
+            let offset = received[4].timestamp &- (9000 &+ 20 &* 3000)
+            #expect(reports[0].rtpTimestamp == 123_456 &+ offset)
+            #expect(offset != 0)
+        }
+        #expect(harness.sfu.metrics.senderReportsForwarded == 2)
+    }
 }

@@ -43,6 +43,25 @@ import Testing
         #expect(harness.sfu.closeProducer(meeting: "m", participant: "alice", source: .camera) == false)
     }
 
+    @Test func aSecondPublishOfferOnTheSameConnectionAddsAScreen() throws {
+        let harness = try SFUHarness()
+        let first = try harness.publish("alice", videoSections: 1)
+        try harness.subscribe("bob")
+        harness.events.removeAll()
+        let second = try harness.publish("alice", videoSections: 2)
+        #expect(second.answer.origin.sessionVersion == first.answer.origin.sessionVersion + 1)
+        #expect(second.answer.media.map(\.iceUfrag) == first.answer.media.map(\.iceUfrag) + [first.answer.media[0].iceUfrag])
+        #expect(harness.sfu.metrics.producers == 3)
+        #expect(harness.sfu.metrics.peers == 2)
+        let offer = try SessionDescription(parsing: try #require(Self.offers(harness, for: "bob").last))
+        // The existing sections stay where they were; the screen is appended.
+        #expect(offer.media.allSatisfy { $0.port != 0 })
+        #expect(Set(offer.media.prefix(2).compactMap(\.msid?.trackID)) == ["alice-microphone", "alice-camera"])
+        #expect(offer.media.last?.msid?.trackID == "alice-screen")
+        // The publisher's connection carries on: media still flows on it.
+        #expect(second.client.peer?.isConnected == true)
+    }
+
     @Test func changesDuringAnOutstandingOfferWaitForItsAnswer() throws {
         let harness = try SFUHarness()
         try harness.subscribe("bob")

@@ -79,6 +79,8 @@ struct RouterCounters {
     /// NACKs sent to publishers for losses on their leg, and RTX packets from them that repaired one.
     var nacksSent = 0
     var packetsRepaired = 0
+    /// Sender reports translated for consumers.
+    var senderReportsForwarded = 0
     var malformedRTP = 0
     var malformedRTCP = 0
     /// Tracks a subscribe offer had no room for.
@@ -99,6 +101,7 @@ extension RouterCounters {
         retransmissionsUnavailable += other.retransmissionsUnavailable
         nacksSent += other.nacksSent
         packetsRepaired += other.packetsRepaired
+        senderReportsForwarded += other.senderReportsForwarded
         malformedRTP += other.malformedRTP
         malformedRTCP += other.malformedRTCP
         consumersRefused += other.consumersRefused

@@ -30,7 +30,7 @@ extension SFU {
         var earliest: ContinuousClock.Instant?
         for record in peers.values {
             guard let due = record.transport.nextTimeout() else { continue }
-            if earliest == nil || due < earliest! { earliest = due }
+            earliest = earliest.map { min($0, due) } ?? due
         }
         return earliest
     }
@@ -65,8 +65,10 @@ extension SFU {
             case .rtp(let packet):
                 if record.role == .publish, let router, let member { router.forwardRTP(packet, from: member, now: now, outbox: &outbox) }
             case .rtcp(let packet):
-                if record.role == .subscribe, let router, let member {
-                    router.handleSubscriberRTCP(packet, from: member, now: now, outbox: &outbox)
+                guard let router, let member else { continue }
+                switch record.role {
+                case .subscribe: router.handleSubscriberRTCP(packet, from: member, now: now, outbox: &outbox)
+                case .publish: router.handlePublisherRTCP(packet, from: member, outbox: &outbox)
                 }
             case .connected:
                 events.append(.connected(meeting: record.meeting, participant: record.participant, role: record.role))

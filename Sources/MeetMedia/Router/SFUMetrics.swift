@@ -27,6 +27,8 @@ public struct SFUMetrics: Hashable, Sendable {
     public var keyFrameRequestsReceived = 0
     public var keyFrameRequestsSent = 0
     public var keyFrameRequestsThrottled = 0
+    /// Publishers' sender reports translated for each consumer.
+    public var senderReportsForwarded = 0
     public var srtpAuthFailures = 0
     public var srtpReplays = 0
     public var dtlsFailures = 0
@@ -73,6 +75,7 @@ extension SFU {
         metrics.keyFrameRequestsReceived = routing.keyFrameRequestsReceived
         metrics.keyFrameRequestsSent = routing.keyFrameRequestsSent
         metrics.keyFrameRequestsThrottled = routing.keyFrameRequestsThrottled
+        metrics.senderReportsForwarded = routing.senderReportsForwarded
         metrics.srtpAuthFailures = transports.srtpAuthFailures
         metrics.srtpReplays = transports.srtpReplays
         metrics.dtlsFailures = transports.dtlsFailures

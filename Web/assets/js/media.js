@@ -1,0 +1,179 @@
+// Audio and video through the server's SFU, per "Media: publish and subscribe" in docs/signaling.md:
+// one RTCPeerConnection to publish (the browser offers) and one to subscribe (the SFU offers). The
+// pure parts (msid parsing, offer ordering, track lists) are exported for the unit tests; MediaSession
+// holds the peer connections. A server without media answers `publish` with `unknown_type`: the
+// session then reports itself unavailable and the meeting goes on without audio and video.
+
+export const SOURCES = ["audio", "camera", "screen"];
+
+/** `{seat, source}` from an msid value "<seat> <source>", or null when it is not one of ours. */
+export function parseMsid(value) {
+  const parts = String(value ?? "").trim().split(/\s+/);
+  if (parts.length !== 2 || !parts[0] || !SOURCES.includes(parts[1])) return null;
+  return { seat: parts[0], source: parts[1] };
+}
+
+/** Map of mid → `{seat, source}` for every m-section of `sdp` that has both an a=mid and our a=msid. */
+export function msidByMid(sdp) {
+  const result = new Map();
+  const sections = String(sdp ?? "").split(/\r?\nm=/).slice(1);
+  for (const section of sections) {
+    const mid = /(?:^|\n)a=mid:(\S+)/.exec(section)?.[1];
+    const msid = /(?:^|\n)a=msid:([^\r\n]+)/.exec(section)?.[1];
+    const parsed = msid ? parseMsid(msid) : null;
+    if (mid !== undefined && parsed) result.set(mid, parsed);
+  }
+  return result;
+}
+
+/** The `tracks` of a publish: `[{mid, source}]` for each sending transceiver, in mid order. */
+export function publishTracks(entries) {
+  return entries
+    .filter((entry) => entry.mid !== null && entry.mid !== undefined && entry.active)
+    .map((entry) => ({ mid: String(entry.mid), source: entry.source }))
+    .sort((a, b) => Number(a.mid) - Number(b.mid));
+}
+
+/** Whether a refused request means this server has no media yet. */
+export function isMediaUnavailable(error) {
+  return error?.code === "unknown_type";
+}
+
+/**
+ * Subscribe offers answered strictly in version order: `push` returns the offers that are now due
+ * (the next version and any queued after it), dropping stale or duplicate versions.
+ */
+export class OfferQueue {
+  constructor() {
+    this.answered = 0;
+    this.pending = new Map();
+  }
+
+  push(offer) {
+    if (!Number.isInteger(offer?.version) || offer.version <= this.answered) return [];
+    this.pending.set(offer.version, offer);
+    const due = [];
+    // The server sends n+1 only after n was answered, but a resumed socket may restart from any version.
+    const versions = [...this.pending.keys()].sort((a, b) => a - b);
+    for (const version of versions) {
+      if (due.length > 0 && version !== due[due.length - 1].version + 1) break;
+      due.push(this.pending.get(version));
+      this.pending.delete(version);
+    }
+    if (due.length) this.answered = due[due.length - 1].version;
+    return due;
+  }
+}
+
+function gathered(pc, timeout = 3000) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (pc.iceGatheringState !== "complete") return;
+      pc.removeEventListener("icegatheringstatechange", done);
+      resolve();
+    };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(resolve, timeout);
+  });
+}
+
+/**
+ * The two peer connections of one participant. `request(type, fields)` sends a signaling command and
+ * resolves with its `ok` answer (rejects with the error); `onTrack(seat, source, track)` and
+ * `onTrackGone(seat, source)` let the page put remote media on tiles.
+ */
+export class MediaSession {
+  constructor({ request, media, onTrack, onTrackGone, onUnavailable }) {
+    this.request = request;
+    this.config = {
+      bundlePolicy: "max-bundle",
+      rtcpMuxPolicy: "require",
+      iceServers: media?.iceServers ?? [],
+      iceTransportPolicy: media?.iceTransportPolicy ?? "all",
+    };
+    this.onTrack = onTrack;
+    this.onTrackGone = onTrackGone;
+    this.onUnavailable = onUnavailable;
+    this.available = true;
+    this.publisher = null;
+    this.subscriber = null;
+    this.senders = new Map(); // source → transceiver
+    this.offers = new OfferQueue();
+    this.chain = Promise.resolve();
+  }
+
+  /** Publishes the given tracks (`{audio, camera, screen}`, each a MediaStreamTrack or null). */
+  async publish(tracks) {
+    if (!this.available) return false;
+    this.publisher ??= new RTCPeerConnection(this.config);
+    for (const source of SOURCES) {
+      const track = tracks[source] ?? null;
+      let transceiver = this.senders.get(source);
+      if (!transceiver && track) {
+        transceiver = this.publisher.addTransceiver(track, { direction: "sendonly" });
+        this.senders.set(source, transceiver);
+      } else if (transceiver) {
+        await transceiver.sender.replaceTrack(track);
+        transceiver.direction = track ? "sendonly" : "inactive";
+      }
+    }
+    const offer = await this.publisher.createOffer();
+    await this.publisher.setLocalDescription(offer);
+    await gathered(this.publisher);
+    const entries = [...this.senders].map(([source, transceiver]) => ({ source, mid: transceiver.mid, active: transceiver.direction === "sendonly" }));
+    try {
+      const answer = await this.request("publish", { sdp: this.publisher.localDescription.sdp, tracks: publishTracks(entries) });
+      await this.publisher.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+      return true;
+    } catch (error) {
+      if (isMediaUnavailable(error)) {
+        this.available = false;
+        this.close();
+        this.onUnavailable?.();
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  /** Answers a `subscribe_offer` event; offers are handled one at a time, in version order. */
+  handleSubscribeOffer(event) {
+    for (const offer of this.offers.push(event)) {
+      this.chain = this.chain.then(() => this.answer(offer)).catch(() => {});
+    }
+    return this.chain;
+  }
+
+  async answer(offer) {
+    if (!this.subscriber) {
+      this.subscriber = new RTCPeerConnection(this.config);
+      this.subscriber.addEventListener("track", (event) => {
+        const identity = msidByMid(this.subscriber.remoteDescription?.sdp).get(event.transceiver.mid);
+        if (!identity) return;
+        this.onTrack?.(identity.seat, identity.source, event.track);
+        event.track.addEventListener("ended", () => this.onTrackGone?.(identity.seat, identity.source));
+      });
+    }
+    const before = msidByMid(this.subscriber.remoteDescription?.sdp);
+    await this.subscriber.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    const after = msidByMid(offer.sdp);
+    // Recycled m-lines: a track that left (or was replaced) is gone from its tile.
+    for (const [mid, identity] of before) {
+      const now = after.get(mid);
+      if (!now || now.seat !== identity.seat || now.source !== identity.source) this.onTrackGone?.(identity.seat, identity.source);
+    }
+    const answer = await this.subscriber.createAnswer();
+    await this.subscriber.setLocalDescription(answer);
+    await gathered(this.subscriber);
+    await this.request("subscribe_answer", { version: offer.version, sdp: this.subscriber.localDescription.sdp });
+  }
+
+  close() {
+    this.publisher?.close();
+    this.subscriber?.close();
+    this.publisher = null;
+    this.subscriber = null;
+    this.senders.clear();
+  }
+}

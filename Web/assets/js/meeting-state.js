@@ -37,6 +37,7 @@ function fromSnapshot(state, meeting) {
     locked: meeting.locked,
     recording: meeting.recording,
     participants: meeting.participants,
+    media: meeting.media ?? null, // ICE servers once the server has media (docs/signaling.md)
   };
 }
 

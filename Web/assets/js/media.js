@@ -1,16 +1,31 @@
 // Audio and video through the server's SFU, per "Media: publish and subscribe" in docs/signaling.md:
 // one RTCPeerConnection to publish (the browser offers) and one to subscribe (the SFU offers). The
-// pure parts (msid parsing, offer ordering, track lists) are exported for the unit tests; MediaSession
-// holds the peer connections. A server without media answers `publish` with `unknown_type`: the
-// session then reports itself unavailable and the meeting goes on without audio and video.
+// pure parts (msid parsing, offer ordering, track lists, "no media here") are exported for the unit
+// tests; MediaSession holds the peer connections. A server without media answers `publish` with
+// `unknown_type` (or, once it knows the command but has no SFU configured, `conflict`): the session
+// then reports itself unavailable and the meeting goes on without audio and video.
 
-export const SOURCES = ["audio", "camera", "screen"];
+export const SOURCES = ["microphone", "camera", "screen", "screenAudio"];
+/** Sources of an earlier draft of the contract, read the same way. */
+const LEGACY_SOURCES = { audio: "microphone" };
 
-/** `{seat, source}` from an msid value "<seat> <source>", or null when it is not one of ours. */
+function source(name) {
+  if (SOURCES.includes(name)) return name;
+  return LEGACY_SOURCES[name] ?? null;
+}
+
+/**
+ * `{seat, source}` from an msid value, or null when it is not one of ours. The stream id is the
+ * sender's seat and the track id `<seat>-<source>` (or, in the first draft, just `<source>`). Seats
+ * are compared without regard to case (the SFU spells them in lower case, signaling in upper).
+ */
 export function parseMsid(value) {
   const parts = String(value ?? "").trim().split(/\s+/);
-  if (parts.length !== 2 || !parts[0] || !SOURCES.includes(parts[1])) return null;
-  return { seat: parts[0], source: parts[1] };
+  if (parts.length !== 2 || !parts[0] || parts[0] === "-") return null;
+  const [seat, track] = parts;
+  const prefix = seat.toLowerCase() + "-";
+  const named = track.toLowerCase().startsWith(prefix) ? source(track.slice(prefix.length)) : source(track);
+  return named ? { seat: seat.toLowerCase(), source: named } : null;
 }
 
 /** Map of mid → `{seat, source}` for every m-section of `sdp` that has both an a=mid and our a=msid. */
@@ -34,17 +49,26 @@ export function publishTracks(entries) {
     .sort((a, b) => Number(a.mid) - Number(b.mid));
 }
 
-/** Whether a refused request means this server has no media yet. */
-export function isMediaUnavailable(error) {
-  return error?.code === "unknown_type";
+/**
+ * Whether a refused `publish` or `subscribe` means this server has no media: it does not know the
+ * command (`unknown_type`), or knows it but has no SFU configured (`conflict` before any media worked).
+ */
+export function isMediaUnavailable(error, { everWorked = false } = {}) {
+  if (error?.code === "unknown_type" || error?.code === "media_unavailable") return true;
+  return error?.code === "conflict" && !everWorked;
 }
 
 /**
  * Subscribe offers answered strictly in version order: `push` returns the offers that are now due
- * (the next version and any queued after it), dropping stale or duplicate versions.
+ * (the next versions in order), dropping stale or duplicate versions. `reset` starts again at 1
+ * (a new `subscribe`).
  */
 export class OfferQueue {
   constructor() {
+    this.reset();
+  }
+
+  reset() {
     this.answered = 0;
     this.pending = new Map();
   }
@@ -53,7 +77,6 @@ export class OfferQueue {
     if (!Number.isInteger(offer?.version) || offer.version <= this.answered) return [];
     this.pending.set(offer.version, offer);
     const due = [];
-    // The server sends n+1 only after n was answered, but a resumed socket may restart from any version.
     const versions = [...this.pending.keys()].sort((a, b) => a - b);
     for (const version of versions) {
       if (due.length > 0 && version !== due[due.length - 1].version + 1) break;
@@ -81,7 +104,7 @@ function gathered(pc, timeout = 3000) {
 /**
  * The two peer connections of one participant. `request(type, fields)` sends a signaling command and
  * resolves with its `ok` answer (rejects with the error); `onTrack(seat, source, track)` and
- * `onTrackGone(seat, source)` let the page put remote media on tiles.
+ * `onTrackGone(seat, source)` let the page put remote media on tiles (seats in lower case).
  */
 export class MediaSession {
   constructor({ request, media, onTrack, onTrackGone, onUnavailable }) {
@@ -96,18 +119,34 @@ export class MediaSession {
     this.onTrackGone = onTrackGone;
     this.onUnavailable = onUnavailable;
     this.available = true;
+    this.everWorked = false;
     this.publisher = null;
     this.subscriber = null;
     this.senders = new Map(); // source → transceiver
+    this.tracks = {};
     this.offers = new OfferQueue();
     this.chain = Promise.resolve();
   }
 
-  /** Publishes the given tracks (`{audio, camera, screen}`, each a MediaStreamTrack or null). */
-  async publish(tracks) {
+  unavailable(error) {
+    if (!isMediaUnavailable(error, { everWorked: this.everWorked })) return false;
+    this.available = false;
+    this.close();
+    this.onUnavailable?.();
+    return true;
+  }
+
+  /** Starts both connections: publishes `tracks` (`{microphone, camera, screen}`) and subscribes. */
+  async start(tracks) {
+    if (await this.publish(tracks)) await this.subscribe();
+  }
+
+  /** Publishes the given tracks (each a MediaStreamTrack or null); a later call renegotiates. */
+  async publish(tracks = this.tracks) {
     if (!this.available) return false;
+    this.tracks = tracks;
     this.publisher ??= new RTCPeerConnection(this.config);
-    for (const source of SOURCES) {
+    for (const source of ["microphone", "camera", "screen"]) {
       const track = tracks[source] ?? null;
       let transceiver = this.senders.get(source);
       if (!transceiver && track) {
@@ -118,6 +157,7 @@ export class MediaSession {
         transceiver.direction = track ? "sendonly" : "inactive";
       }
     }
+    if (this.senders.size === 0) return true; // nothing to send (no devices); still subscribe
     const offer = await this.publisher.createOffer();
     await this.publisher.setLocalDescription(offer);
     await gathered(this.publisher);
@@ -125,19 +165,32 @@ export class MediaSession {
     try {
       const answer = await this.request("publish", { sdp: this.publisher.localDescription.sdp, tracks: publishTracks(entries) });
       await this.publisher.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+      this.everWorked = true;
       return true;
     } catch (error) {
-      if (isMediaUnavailable(error)) {
-        this.available = false;
-        this.close();
-        this.onUnavailable?.();
-        return false;
-      }
+      if (this.unavailable(error)) return false;
       throw error;
     }
   }
 
-  /** Answers a `subscribe_offer` event; offers are handled one at a time, in version order. */
+  /** Opens (or reopens) the subscribe connection; the answer carries the SFU's first offer. */
+  async subscribe() {
+    if (!this.available) return;
+    this.subscriber?.close();
+    this.subscriber = null;
+    this.offers.reset();
+    let first;
+    try {
+      first = await this.request("subscribe");
+    } catch (error) {
+      if (this.unavailable(error)) return;
+      throw error;
+    }
+    this.everWorked = true;
+    await this.handleSubscribeOffer({ version: first.version ?? 1, sdp: first.sdp });
+  }
+
+  /** Answers a subscribe offer; offers are handled one at a time, in version order. */
   handleSubscribeOffer(event) {
     for (const offer of this.offers.push(event)) {
       this.chain = this.chain.then(() => this.answer(offer)).catch(() => {});
@@ -145,14 +198,26 @@ export class MediaSession {
     return this.chain;
   }
 
+  /** The SFU closed one connection (`media_closed`): open it again. */
+  async recover(connection) {
+    if (!this.available) return;
+    if (connection === "subscribe") await this.subscribe();
+    else {
+      this.publisher?.close();
+      this.publisher = null;
+      this.senders.clear();
+      await this.publish(this.tracks);
+    }
+  }
+
   async answer(offer) {
     if (!this.subscriber) {
       this.subscriber = new RTCPeerConnection(this.config);
-      this.subscriber.addEventListener("track", (event) => {
-        const identity = msidByMid(this.subscriber.remoteDescription?.sdp).get(event.transceiver.mid);
+      const subscriber = this.subscriber;
+      subscriber.addEventListener("track", (event) => {
+        const identity = msidByMid(subscriber.remoteDescription?.sdp).get(event.transceiver.mid);
         if (!identity) return;
         this.onTrack?.(identity.seat, identity.source, event.track);
-        event.track.addEventListener("ended", () => this.onTrackGone?.(identity.seat, identity.source));
       });
     }
     const before = msidByMid(this.subscriber.remoteDescription?.sdp);

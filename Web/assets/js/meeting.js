@@ -8,6 +8,7 @@ import { gridLayout, initials, paginate, stageMode, tileOrder } from "./layout.j
 import { SHORTCUTS, keyLabel, shortcutFor } from "./shortcuts.js";
 import { backoffDelay, finalScreen, shouldResume, withinResumeWindow } from "./reconnect.js";
 import { MediaSession } from "./media.js";
+import { drawIcons, icon } from "./icons.js";
 
 const byId = (id) => document.getElementById(id);
 const meetingId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
@@ -25,7 +26,7 @@ let preview = null; // MediaStream from the device check, reused in the room
 let audioLevel = 0;
 let media = null;
 let mediaUnavailable = false;
-const remoteTracks = new Map(); // "<seat> <source>" → MediaStreamTrack
+const remoteTracks = new Map(); // "<seat in lower case> <source>" → MediaStreamTrack
 let screenTrack = null;
 let tilePage = 0;
 let openPanel = null;
@@ -59,6 +60,8 @@ function announce(text) {
 function toast(text, kind = "info") {
   const item = make("div", { className: "toast toast--" + kind, text });
   byId("toasts").append(item);
+  // A few at a time, newest last: older ones make room rather than cover the tiles.
+  while (byId("toasts").childElementCount > 3) byId("toasts").firstElementChild.remove();
   setTimeout(() => item.remove(), 6000);
 }
 
@@ -96,7 +99,8 @@ async function act(type, fields = {}, success = null) {
     if (success) toast(typeof success === "function" ? success(answer) : success, "success");
     return answer;
   } catch (error) {
-    toast(error.message || "That did not work.", "error");
+    // The meeting ending (or our leaving) closes the socket before some answers arrive; the final screen says enough.
+    if (!(error.code === "closed" && (leaving || finalEvent))) toast(error.message || "That did not work.", "error");
     return null;
   }
 }
@@ -333,6 +337,11 @@ function enterWaiting() {
 
 // --- The room ------------------------------------------------------------------------------------
 
+/** What we send: the device-check tracks and the screen, by the contract's source names. */
+function publishedTracks(screen = screenTrack) {
+  return { microphone: localTrack("audio"), camera: localTrack("video"), screen };
+}
+
 function localTrack(kind) {
   return (kind === "audio" ? preview?.getAudioTracks() : preview?.getVideoTracks())?.[0] ?? null;
 }
@@ -386,7 +395,7 @@ async function startMedia() {
     },
   });
   try {
-    await media.publish({ audio: localTrack("audio"), camera: localTrack("video"), screen: screenTrack });
+    await media.start(publishedTracks());
   } catch (error) {
     if (error.code !== "closed") toast("Audio and video could not start: " + error.message, "error");
   }
@@ -395,6 +404,11 @@ async function startMedia() {
 function onEvent(message) {
   if (message.event === "subscribe_offer") {
     media?.handleSubscribeOffer(message);
+    return;
+  }
+  if (message.event === "media_connected") return;
+  if (message.event === "media_closed") {
+    media?.recover(message.connection).catch(() => toast("Audio and video were interrupted; rejoin if they don't come back.", "error"));
     return;
   }
   const before = state.phase;
@@ -538,7 +552,7 @@ async function toggleShare() {
   if (self.sharingScreen) {
     stopScreenTrack();
     await act("stop_screen_share", {}, "You stopped sharing your screen.");
-    if (media && !mediaUnavailable) media.publish({ audio: localTrack("audio"), camera: localTrack("video"), screen: null }).catch(() => {});
+    if (media && !mediaUnavailable) media.publish(publishedTracks(null)).catch(() => {});
     return;
   }
   if (!rule.allowed) {
@@ -559,7 +573,7 @@ async function toggleShare() {
   screenTrack.addEventListener("ended", () => {
     if (me(state)?.sharingScreen) toggleShare();
   });
-  if (media && !mediaUnavailable) media.publish({ audio: localTrack("audio"), camera: localTrack("video"), screen: screenTrack }).catch(() => {});
+  if (media && !mediaUnavailable) media.publish(publishedTracks()).catch((error) => toast("Your screen could not be sent: " + error.message, "error"));
 }
 
 function toggleHand() {
@@ -606,6 +620,9 @@ function render() {
   e2ee.title = state.settings?.e2ee ? "Only the people in this meeting can decrypt it." : "Encrypted between your browser and your organisation's server (TLS).";
 
   setPressed("mic-toggle", !self.audioMuted, "mic-label", self.audioMuted ? "Unmute" : "Mute");
+  byId("mic-icon").dataset.icon = self.audioMuted ? "micOff" : "mic";
+  byId("camera-icon").dataset.icon = self.videoOn ? "camera" : "cameraOff";
+  drawIcons(byId("room"));
   byId("mic-toggle").classList.toggle("toolbar__button--off", self.audioMuted);
   setPressed("camera-toggle", self.videoOn, "camera-label", self.videoOn ? "Stop video" : "Start video");
   byId("camera-toggle").classList.toggle("toolbar__button--off", !self.videoOn);
@@ -625,10 +642,6 @@ function render() {
   byId("panel-chat").hidden = openPanel !== "chat";
   byId("panel-people").hidden = openPanel !== "people";
   byId("room").classList.toggle("room--panel", openPanel !== null);
-  const unreadBadge = byId("chat-unread");
-  unreadBadge.hidden = unread === 0 || openPanel === "chat";
-  unreadBadge.textContent = String(unread);
-  unreadBadge.setAttribute("aria-label", `${unread} unread`);
   const waitingBadge = byId("people-waiting");
   const moderator = isModerator(self);
   waitingBadge.hidden = !moderator || state.waiting.length === 0;
@@ -638,6 +651,10 @@ function render() {
   renderTiles();
   renderChat();
   renderPeople();
+  const unreadBadge = byId("chat-unread");
+  unreadBadge.hidden = unread === 0 || openPanel === "chat";
+  unreadBadge.textContent = String(unread);
+  unreadBadge.setAttribute("aria-label", `${unread} unread`);
 }
 
 function tileFor(seat) {
@@ -653,8 +670,11 @@ function tileFor(seat) {
   return tile;
 }
 
-function badge(text, className, label = text) {
-  return make("span", { className: "tile__badge " + className, text, attributes: { title: label } });
+function badge(text, className, iconName = null) {
+  const node = make("span", { className: "tile__badge " + className, attributes: { title: text } });
+  if (iconName) node.append(icon(iconName), make("span", { className: "visually-hidden", text }));
+  else node.textContent = text;
+  return node;
 }
 
 function renderTiles() {
@@ -671,8 +691,8 @@ function renderTiles() {
     const tile = tileFor(participant.seat);
     if (list.children[index] !== tile) list.insertBefore(tile, list.children[index] ?? null);
     const video = tile.querySelector("video");
-    const screen = participant.sharingScreen ? (mine ? screenTrack : remoteTracks.get(`${participant.seat} screen`)) : null;
-    const camera = mine ? localTrack("video") : remoteTracks.get(`${participant.seat} camera`);
+    const screen = participant.sharingScreen ? (mine ? screenTrack : remoteTracks.get(`${participant.seat.toLowerCase()} screen`)) : null;
+    const camera = mine ? localTrack("video") : remoteTracks.get(`${participant.seat.toLowerCase()} camera`);
     const track = screen ?? (participant.videoOn ? camera : null);
     if (track) {
       if (video.srcObject?.getVideoTracks()[0] !== track) video.srcObject = new MediaStream([track]);
@@ -692,9 +712,9 @@ function renderTiles() {
     if (participant.role === "host") badges.push(badge("Host", "tile__badge--role"));
     if (participant.role === "co_host") badges.push(badge("Co-host", "tile__badge--role"));
     if (participant.sharingScreen) badges.push(badge("Presenting", "tile__badge--share"));
-    if (participant.handRaised) badges.push(badge("✋", "tile__badge--hand", "Hand raised"));
-    if (participant.audioMuted) badges.push(badge("🔇", "tile__badge--muted", "Muted"));
-    if (!participant.videoOn) badges.push(badge("📷̸", "tile__badge--video", "Camera off"));
+    if (participant.handRaised) badges.push(badge("Hand raised", "tile__badge--hand", "hand"));
+    if (participant.audioMuted) badges.push(badge("Muted", "tile__badge--muted", "micOff"));
+    if (!participant.videoOn) badges.push(badge("Camera off", "tile__badge--video", "cameraOff"));
     tile.querySelector(".tile__badges").replaceChildren(...badges);
     const states = [participant.role === "host" ? "host" : participant.role === "co_host" ? "co-host" : null, participant.sharingScreen ? "presenting" : null,
       participant.handRaised ? "hand raised" : null, participant.audioMuted ? "muted" : "microphone on", participant.videoOn ? "camera on" : "camera off"].filter(Boolean);
@@ -708,7 +728,7 @@ function renderTiles() {
 }
 
 function playAudio(seat) {
-  const track = remoteTracks.get(`${seat} audio`);
+  const track = remoteTracks.get(`${seat.toLowerCase()} microphone`);
   let element = document.querySelector(`audio[data-seat="${CSS.escape(seat)}"]`);
   if (!track) {
     element?.remove();
@@ -880,7 +900,8 @@ function wire() {
   byId("recording-toggle").addEventListener("click", () => act(state.recording ? "stop_recording" : "start_recording"));
   byId("share-rule").addEventListener("change", async (event) => {
     const rule = event.target.value;
-    if (!(await act("screen_sharing", { rule }, rule === "everyone" ? "Everyone can share their screen now." : "Only the host and co-hosts can share their screen now."))) {
+    // The settings_changed event that follows tells everyone, the host included.
+    if (!(await act("screen_sharing", { rule }))) {
       event.target.value = state.settings?.whoMayShareScreen ?? "hosts";
     }
   });
@@ -934,5 +955,6 @@ function wire() {
   new ResizeObserver(() => layoutTiles()).observe(byId("tiles").parentElement);
 }
 
+drawIcons();
 wire();
 boot();

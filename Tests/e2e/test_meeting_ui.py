@@ -338,3 +338,43 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     # No console errors or CSP violations anywhere, except the refusals the test provoked (403 tickets).
     for name, browser in (("host", host), ("bob", bob), ("grace", grace_browser), ("late", late)):
         assert browser.problems(expected_api_statuses=(403,)) == [], name
+
+
+def test_the_room_resumes_its_place_after_a_server_restart(world, browsers):
+    """The server goes away mid-meeting: both people see "Reconnecting…", and once it is back each
+    browser resumes its own seat (resume token) by itself: the same people, and chat reaches the
+    other side again. (Runs last in this module: it restarts the module's server.)"""
+    server = world.server
+    alan = MEMBERS["alan"]
+    meeting = create_meeting(world.members["alan"], "Resilience drill", waitingRoom="off")
+
+    host = browsers()
+    sign_in(host, server, alan["email"], alan["password"])
+    host.wait_for(lambda: "/account" in host.driver.current_url, timeout=SLOW)
+    join_page(host, server, meeting["id"])
+    join_as(host)
+    host.wait_for(lambda: in_room(host), timeout=SLOW)
+    guest = browsers()
+    join_page(guest, server, meeting["id"])
+    join_as(guest, "Rita Guest")
+    guest.wait_for(lambda: in_room(guest), timeout=SLOW)
+    host.wait_for(lambda: "Rita Guest" in tile_names(host), timeout=SLOW)
+
+    server.stop()
+    for browser in (host, guest):
+        browser.wait_for(lambda b=browser: visible(b, "#reconnecting"), timeout=SLOW)
+        assert "Reconnecting" in browser.find("#reconnecting").text
+    guest.screenshot("reconnecting-1280x720")
+    server.start()
+    for browser in (host, guest):
+        browser.wait_for(lambda b=browser: not visible(b, "#reconnecting") and visible(b, "#room"), timeout=SLOW)
+    assert sorted(tile_names(host)) == sorted([f"{alan['name']} (you)", "Rita Guest"])
+    assert sorted(tile_names(guest)) == sorted([alan["name"], "Rita Guest (you)"])
+    guest.find("#chat-toggle").click()
+    guest.wait_for(lambda: visible(guest, "#chat-input"))
+    guest.find("#chat-input").send_keys("Still here" + Keys.ENTER)
+    host.wait_for(lambda: "Rita Guest says: Still here" in announced(host), timeout=SLOW)
+    for name, browser in (("host", host), ("guest", guest)):
+        # While the server was down the browser could not reach it; nothing else may go wrong.
+        problems = [p for p in browser.problems() if "ERR_CONNECTION_REFUSED" not in p and "WebSocket" not in p]
+        assert problems == [], name

@@ -1,10 +1,12 @@
 import { equal, ok, test } from "./harness.js";
 import { backoffDelay, finalScreen, shouldResume, withinResumeWindow } from "../../../Web/assets/js/reconnect.js";
 
-test("reconnect: drops resume, final close codes do not", () => {
+test("reconnect: drops and server shutdowns resume, the server's verdicts do not", () => {
   ok(shouldResume(1006));
   ok(shouldResume(1001));
-  for (const code of [1000, 4401, 4403, 4409, 4410, 4429]) equal(shouldResume(code), false, String(code));
+  ok(shouldResume(1000));
+  ok(shouldResume(1012));
+  for (const code of [4401, 4403, 4409, 4410, 4429]) equal(shouldResume(code), false, String(code));
 });
 
 test("reconnect: back-off doubles from 0.5 s and caps at 5 s, jitter within ±20 %", () => {

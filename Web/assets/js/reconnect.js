@@ -4,8 +4,12 @@
 /** How long the server keeps a dropped seat for `resume` (docs/signaling.md). */
 export const RESUME_WINDOW_MS = 30_000;
 
-/** Close codes after which the client never tries to resume. */
-const FINAL_CODES = new Set([1000, 4401, 4403, 4409, 4410, 4429]);
+/**
+ * Close codes after which the client never tries to resume: the server's own verdicts. A plain 1000
+ * is not one of them: a server shutting down closes that way too, and its seats survive a restart;
+ * our own leaving never gets here.
+ */
+const FINAL_CODES = new Set([4401, 4403, 4409, 4410, 4429]);
 
 export function shouldResume(code) {
   return !FINAL_CODES.has(code);

@@ -271,6 +271,13 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     host.wait_for(lambda: "You muted Bob Guest." in toasts(host))
     grace_browser.wait_for(lambda: "muted" in tile_label(grace_browser, "Bob Guest"))
     screenshots(bob, "room-muted-banner")
+    # A host can only ask: Bob gets the request with an Unmute button, and unmuting is his own act.
+    person_action(host, "Bob Guest", "ask")
+    bob.wait_for(lambda: "The host asks you to unmute." in text_of(bob, "#banners"), timeout=SLOW)
+    assert bob.find("#mic-label").text == "Unmute"
+    bob.find("#banners [data-banner='unmute'] .button--primary").click()
+    bob.wait_for(lambda: bob.find("#mic-label").text == "Mute")
+    host.wait_for(lambda: "microphone on" in tile_label(host, "Bob Guest"), timeout=SLOW)
 
     # Screen sharing is for hosts here: Bob's button is disabled and says why.
     share = bob.find("#share-toggle")
@@ -317,6 +324,19 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     late.wait_for(lambda: "This meeting is locked" in text_of(late, "#prejoin-message"), timeout=SLOW)
     screenshots(late, "join-refused-locked")
     assert "Late" not in text_of(host, "#waiting-list")
+
+    # Recording: everyone else is asked to consent (or leave); all see the red indicator.
+    open_people(host)
+    host.find("#recording-toggle").click()
+    bob.wait_for(lambda: visible(bob, "#consent-dialog"), timeout=SLOW)
+    assert "being recorded" in bob.find("#consent-title").text
+    screenshots(bob, "room-recording-consent")
+    bob.find("#consent-stay").click()
+    bob.wait_for(lambda: "You're staying in the recorded meeting." in toasts(bob), timeout=SLOW)
+    for browser in (host, bob):
+        browser.wait_for(lambda b=browser: visible(b, "#indicator-recording"))
+    assert not visible(host, "#consent-dialog")
+    host.wait_for(lambda: host.find("#recording-toggle").text == "Stop recording")
 
     # The keyboard help lists the shortcuts.
     bob.find("#help-button").click()

@@ -416,6 +416,9 @@ function onEvent(message) {
   if (message.event === "muted_by_host") setLocal({ audioMuted: true });
   if (message.event === "video_stopped_by_host") setLocal({ videoOn: false });
   if (message.event === "screen_share_stopped_by_host") stopScreenTrack();
+  if (message.event === "participant_left") {
+    for (const key of [...remoteTracks.keys()]) if (key.startsWith(message.seat.toLowerCase() + " ")) remoteTracks.delete(key);
+  }
   const result = reduce(state, message);
   state = result.state;
   if (before === "waiting" && state.phase === "in_meeting") {
@@ -438,6 +441,8 @@ function onClose(code) {
 async function reconnect() {
   const overlay = byId("reconnecting");
   overlay.hidden = false;
+  // Nothing in the room works while disconnected; keep keyboard and screen-reader users out of it.
+  byId("room").inert = true;
   const droppedAt = Date.now();
   for (let attempt = 0; ; attempt += 1) {
     const delay = backoffDelay(attempt);
@@ -453,6 +458,7 @@ async function reconnect() {
       const wasIn = state.phase === "in_meeting";
       state = applyJoinAnswer(state, answer);
       overlay.hidden = true;
+      byId("room").inert = false;
       toast("Reconnected.", "success");
       if (state.phase === "waiting") enterWaiting();
       else if (!wasIn) enterRoom();
@@ -469,6 +475,7 @@ async function reconnect() {
     }
   }
   overlay.hidden = true;
+  byId("room").inert = false;
   showFinal(finalEvent ? finalScreen(4403, finalEvent) : finalScreen(1006));
 }
 

@@ -526,7 +526,7 @@ async function toggleMic() {
     return;
   }
   announce(audioMuted ? "Microphone off" : "Microphone on");
-  if (!audioMuted) byId("banners").querySelector('[data-banner="unmute"]')?.remove();
+  if (!audioMuted) for (const id of ["unmute", "muted"]) byId("banners").querySelector(`[data-banner="${id}"]`)?.remove();
 }
 
 async function toggleCamera() {

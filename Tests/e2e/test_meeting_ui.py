@@ -173,6 +173,12 @@ def test_home_schedules_meetings_within_the_organisation_floor(world, browsers):
         host.wait_for(lambda: "Ended “Design review (moved)”" in text_of(host, "#meetings-status"), timeout=SLOW)
         assert f"data-meeting=\"{meeting['id']}\"" not in host.find("#meetings-list").get_attribute("innerHTML")
         assert ok_json(world.members["alan"].get(f"/api/v1/meetings/{meeting['id']}"))["ended"] is True
+        # "New meeting" starts one now and goes straight to its join page.
+        host.find("#new-meeting").click()
+        host.wait_for(lambda: "/m/" in host.driver.current_url and visible(host, "#prejoin"), timeout=SLOW)
+        assert host.find("#prejoin-title").text == "Join “Alan Turing's meeting”"
+        instant_id = host.driver.current_url.rsplit("/m/", 1)[1]
+        assert ok_json(world.members["alan"].get(f"/api/v1/meetings/{instant_id}"))["title"] == "Alan Turing's meeting"
         # The refused save is the only failed request the page made.
         assert host.problems(expected_api_statuses=(400,)) == []
     finally:

@@ -832,7 +832,17 @@ function renderPeople() {
 
   byId("people-count").textContent = String(state.participants.length);
   const people = byId("people-list");
-  people.replaceChildren(...tileOrder(state.participants, state.seat).map((p) => personRow(p, moderatorActions(p))));
+  people.replaceChildren(...tileOrder(state.participants, state.seat).map((p) => {
+    const row = personRow(p, moderatorActions(p));
+    // Renaming is the meeting's choice, and only for people with an account (docs/signaling.md).
+    if (p.seat === state.seat && state.settings?.allowRename && p.role !== "guest") {
+      row.append(actionButton("Rename", "rename", () => {
+        byId("rename-input").value = p.displayName;
+        byId("rename-dialog").showModal();
+      }));
+    }
+    return row;
+  }));
   for (const details of people.querySelectorAll("details")) if (openMenus.has(details.closest("[data-seat]").dataset.seat)) details.open = true;
 
   byId("host-controls").hidden = !moderator;
@@ -920,6 +930,14 @@ function wire() {
     await act("end_for_all");
   });
   byId("remove-cancel").addEventListener("click", () => byId("remove-dialog").close());
+  byId("rename-cancel").addEventListener("click", () => byId("rename-dialog").close());
+  byId("rename-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const displayName = byId("rename-input").value.trim();
+    if (!displayName) return;
+    byId("rename-dialog").close();
+    await act("rename", { displayName }, `Others now see you as ${displayName}.`);
+  });
   byId("remove-confirm").addEventListener("click", async () => {
     const participant = pendingRemoval;
     const allowRejoin = byId("remove-allow-rejoin").checked;

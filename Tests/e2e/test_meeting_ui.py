@@ -160,6 +160,20 @@ def test_home_schedules_meetings_within_the_organisation_floor(world, browsers):
         host.wait_for(lambda: "Design review" in text_of(host, "#meetings-status") and ("copied" in text_of(host, "#meetings-status") or "copy the link" in text_of(host, "#meetings-status")))
         screenshots(host, "home-meetings")
 
+        # A guest with the link needs the passcode: a wrong one is refused next to the field, the
+        # right one leads to the waiting room (this meeting has one for everyone).
+        guest = browsers()
+        join_page(guest, world.server, meeting["id"])
+        assert guest.find("#passcode").is_displayed()
+        fill(guest, displayName="Pat Guest", passcode="11112222")
+        guest.find("#join-button").click()
+        guest.wait_for(lambda: "passcode is not right" in text_of(guest, "#passcode-error"), timeout=SLOW)
+        assert guest.find("#passcode").get_attribute("aria-invalid") == "true"
+        fill(guest, passcode="24681357")
+        guest.find("#join-button").click()
+        guest.wait_for(lambda: visible(guest, "#waiting"), timeout=SLOW)
+        assert guest.problems(expected_api_statuses=(401, 403)) == []
+
         host.find(f"[data-meeting='{meeting['id']}'] button[aria-label='Edit Design review']").click()
         host.wait_for(lambda: host.find("#title").get_attribute("value") == "Design review")
         assert Select(host.find("#waitingRoom")).first_selected_option.get_attribute("value") == "everyone"
@@ -173,6 +187,8 @@ def test_home_schedules_meetings_within_the_organisation_floor(world, browsers):
         host.wait_for(lambda: "Ended “Design review (moved)”" in text_of(host, "#meetings-status"), timeout=SLOW)
         assert f"data-meeting=\"{meeting['id']}\"" not in host.find("#meetings-list").get_attribute("innerHTML")
         assert ok_json(world.members["alan"].get(f"/api/v1/meetings/{meeting['id']}"))["ended"] is True
+        # Pat, still in the waiting room, is told too.
+        guest.wait_for(lambda: visible(guest, "#final") and guest.find("#final-title").text == "The meeting has ended", timeout=SLOW)
         # "New meeting" starts one now and goes straight to its join page.
         host.find("#new-meeting").click()
         host.wait_for(lambda: "/m/" in host.driver.current_url and visible(host, "#prejoin"), timeout=SLOW)

@@ -5,6 +5,7 @@ import "./shortcuts.test.js";
 import "./reconnect.test.js";
 import "./meeting-state.test.js";
 import "./media.test.js";
+import "./device-check.test.js";
 
 const results = await run();
 const list = document.getElementById("results");

@@ -9,6 +9,7 @@ import { SHORTCUTS, keyLabel, shortcutFor } from "./shortcuts.js";
 import { backoffDelay, finalScreen, shouldResume, withinResumeWindow } from "./reconnect.js";
 import { MediaSession } from "./media.js";
 import { drawIcons, icon } from "./icons.js";
+import { DeviceCheck } from "./device-check.js";
 
 const byId = (id) => document.getElementById(id);
 const meetingId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
@@ -22,8 +23,7 @@ let signalingURL = null;
 let leaving = false;
 let finalEvent = null;
 let session = null;
-let preview = null; // MediaStream from the device check, reused in the room
-let audioLevel = 0;
+let devices = null; // the device check; its stream is what the room sends
 let media = null;
 let mediaUnavailable = false;
 const remoteTracks = new Map(); // "<seat in lower case> <source>" → MediaStreamTrack
@@ -143,88 +143,6 @@ function refusal(error) {
   }
 }
 
-async function startPreview() {
-  stopPreview();
-  const camera = byId("camera-select").value;
-  const mic = byId("mic-select").value;
-  const message = byId("device-message");
-  if (!navigator.mediaDevices?.getUserMedia) {
-    message.textContent = "This browser can't use a camera or microphone here. You can still join.";
-    return;
-  }
-  try {
-    preview = await navigator.mediaDevices.getUserMedia({
-      audio: mic ? { deviceId: { exact: mic } } : true,
-      video: camera ? { deviceId: { exact: camera } } : { width: 640, height: 360 },
-    });
-    message.textContent = "";
-  } catch {
-    try {
-      preview = await navigator.mediaDevices.getUserMedia({ audio: true });
-      message.textContent = "No camera found. You can join with your microphone.";
-    } catch {
-      preview = null;
-      message.textContent = "No camera or microphone is available (or the browser was not allowed to use them). You can still join.";
-    }
-  }
-  byId("preview-video").srcObject = preview;
-  applyPreviewToggles();
-  await listDevices();
-  watchLevel();
-}
-
-function stopPreview() {
-  for (const track of preview?.getTracks() ?? []) track.stop();
-  preview = null;
-}
-
-async function listDevices() {
-  const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
-  const fill = (select, kind, current, fallback) => {
-    const options = devices.filter((d) => d.kind === kind);
-    select.replaceChildren(...options.map((d, i) => make("option", { text: d.label || `${fallback} ${i + 1}`, attributes: { value: d.deviceId } })));
-    if (current) select.value = current;
-    select.disabled = options.length === 0;
-  };
-  const videoTrack = preview?.getVideoTracks()[0];
-  const audioTrack = preview?.getAudioTracks()[0];
-  fill(byId("camera-select"), "videoinput", videoTrack?.getSettings().deviceId, "Camera");
-  fill(byId("mic-select"), "audioinput", audioTrack?.getSettings().deviceId, "Microphone");
-}
-
-let levelContext = null;
-function watchLevel() {
-  const track = preview?.getAudioTracks()[0];
-  if (!track || typeof AudioContext === "undefined") return;
-  levelContext?.close();
-  levelContext = new AudioContext();
-  const analyser = levelContext.createAnalyser();
-  analyser.fftSize = 512;
-  levelContext.createMediaStreamSource(new MediaStream([track])).connect(analyser);
-  const samples = new Uint8Array(analyser.fftSize);
-  const meter = byId("mic-level");
-  const context = levelContext;
-  const tick = () => {
-    if (context.state === "closed") return;
-    analyser.getByteTimeDomainData(samples);
-    let sum = 0;
-    for (const sample of samples) sum += ((sample - 128) / 128) ** 2;
-    audioLevel = Math.min(100, Math.round(Math.sqrt(sum / samples.length) * 300));
-    meter.value = audioLevel;
-    const tile = document.querySelector(`.tile[data-seat="${state.seat}"]`);
-    tile?.classList.toggle("tile--speaking", audioLevel > 12 && !me(state)?.audioMuted);
-    setTimeout(() => requestAnimationFrame(tick), 100);
-  };
-  tick();
-}
-
-function applyPreviewToggles() {
-  const cameraOn = byId("join-camera-on").checked;
-  for (const track of preview?.getVideoTracks() ?? []) track.enabled = cameraOn;
-  for (const track of preview?.getAudioTracks() ?? []) track.enabled = byId("join-mic-on").checked;
-  byId("preview-off").hidden = cameraOn && Boolean(preview?.getVideoTracks().length);
-}
-
 async function boot() {
   const [info, current] = await Promise.all([
     getJSON(`/api/v1/meetings/${encodeURIComponent(meetingId)}`).catch((error) => error),
@@ -256,15 +174,11 @@ async function boot() {
   }
   show("prejoin");
   (signedIn ? (info.passcodeRequired ? byId("passcode") : byId("join-button")) : name).focus();
-  byId("camera-select").addEventListener("change", startPreview);
-  byId("mic-select").addEventListener("change", startPreview);
-  byId("join-camera-on").addEventListener("change", applyPreviewToggles);
-  byId("join-mic-on").addEventListener("change", applyPreviewToggles);
   byId("join-form").addEventListener("submit", (event) => {
     event.preventDefault();
     join();
   });
-  await startPreview();
+  await devices.start();
 }
 
 async function join() {
@@ -285,7 +199,7 @@ async function join() {
   const button = byId("join-button");
   button.disabled = true;
   button.textContent = "Joining…";
-  levelContext?.resume?.();
+  devices.resumeAudio();
   try {
     const body = { displayName };
     if (passcodeNeeded) body.passcode = passcode;
@@ -343,7 +257,7 @@ function publishedTracks(screen = screenTrack) {
 }
 
 function localTrack(kind) {
-  return (kind === "audio" ? preview?.getAudioTracks() : preview?.getVideoTracks())?.[0] ?? null;
+  return devices?.track(kind) ?? null;
 }
 
 async function enterRoom() {
@@ -481,9 +395,8 @@ async function reconnect() {
 
 function showFinal(screen) {
   media?.close();
-  stopPreview();
+  devices?.stop();
   stopScreenTrack();
-  levelContext?.close();
   byId("reconnecting").hidden = true;
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   byId("final-title").textContent = screen.title;
@@ -583,9 +496,17 @@ async function toggleShare() {
   if (media && !mediaUnavailable) media.publish(publishedTracks()).catch((error) => toast("Your screen could not be sent: " + error.message, "error"));
 }
 
-function toggleHand() {
-  const raised = me(state)?.handRaised;
-  act(raised ? "lower_hand" : "raise_hand", {}, raised ? "You lowered your hand." : "You raised your hand.");
+async function toggleHand() {
+  const self = me(state);
+  if (!self) return;
+  const raised = self.handRaised;
+  // Optimistic, like the microphone: the button answers at once, the server's event confirms.
+  const set = (handRaised) => {
+    state = { ...state, participants: state.participants.map((p) => (p.seat === state.seat ? { ...p, handRaised } : p)) };
+    render();
+  };
+  set(!raised);
+  if (!(await act(raised ? "lower_hand" : "raise_hand", {}, raised ? "You lowered your hand." : "You raised your hand."))) set(raised);
 }
 
 function togglePanel(name) {
@@ -978,8 +899,22 @@ function wire() {
     actions[action]();
   });
   new ResizeObserver(() => layoutTiles()).observe(byId("tiles").parentElement);
+  // Closing the tab leaves at once, so no one sees a ghost tile for the 30 seconds a dropped seat is kept.
+  window.addEventListener("pagehide", () => {
+    if (!socket || leaving || state.phase === "over") return;
+    leaving = true;
+    socket.request("leave").catch(() => {});
+  });
 }
 
+devices = new DeviceCheck({
+  video: byId("preview-video"), cameraSelect: byId("camera-select"), micSelect: byId("mic-select"), meter: byId("mic-level"),
+  message: byId("device-message"), cameraOn: byId("join-camera-on"), micOn: byId("join-mic-on"), off: byId("preview-off"),
+}, (level) => {
+  // Your own tile lights up while you speak (others' levels come with media).
+  const tile = state.seat && document.querySelector(`.tile[data-seat="${CSS.escape(state.seat)}"]`);
+  tile?.classList.toggle("tile--speaking", level > 12 && !me(state)?.audioMuted);
+});
 drawIcons();
 wire();
 boot();

@@ -3,15 +3,17 @@
 // page shows the outcome of each message (meeting-state.js) and answers every action with feedback.
 import { ApiError, getJSON, postJSON, setCsrfToken } from "./api.js";
 import { SignalingSocket } from "./signaling.js";
-import { applyJoinAnswer, initialState, isModerator, me, nameOf, recordingRule, reduce, screenShareRule } from "./meeting-state.js";
-import { gridLayout, initials, paginate, stageMode, tileOrder } from "./layout.js";
+import { applyJoinAnswer, initialState, isModerator, me, reduce, screenShareRule } from "./meeting-state.js";
 import { SHORTCUTS, keyLabel, shortcutFor } from "./shortcuts.js";
 import { backoffDelay, finalScreen, shouldResume, withinResumeWindow } from "./reconnect.js";
 import { MediaSession } from "./media.js";
-import { drawIcons, icon } from "./icons.js";
+import { drawIcons } from "./icons.js";
+import { byId, make } from "./dom.js";
+import { announce, banner, clearBanners, toast } from "./feedback.js";
+import { layoutTiles, renderTiles as drawTiles } from "./tile-grid.js";
+import { renderPeople as drawPeople } from "./people-panel.js";
 import { DeviceCheck } from "./device-check.js";
 
-const byId = (id) => document.getElementById(id);
 const meetingId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const SCREENS = ["loading", "prejoin", "waiting", "room", "final"];
 const FINAL_EVENTS = new Set(["removed", "denied", "ended", "session_ended"]);
@@ -32,17 +34,7 @@ let tilePage = 0;
 let openPanel = null;
 let chatRendered = 0;
 let unread = 0;
-let peopleSignature = "";
 let pendingRemoval = null;
-
-function make(tag, { className, text, attributes } = {}, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attributes ?? {})) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
 
 function show(screen) {
   for (const id of SCREENS) byId(id).hidden = id !== screen;
@@ -51,43 +43,11 @@ function show(screen) {
 
 // --- Feedback ------------------------------------------------------------------------------------
 
-function announce(text) {
-  const region = byId("announcer");
-  region.append(make("p", { text }));
-  while (region.childElementCount > 5) region.firstElementChild.remove();
-}
-
-function toast(text, kind = "info") {
-  const item = make("div", { className: "toast toast--" + kind, text });
-  byId("toasts").append(item);
-  // A few at a time, newest last: older ones make room rather than cover the tiles.
-  while (byId("toasts").childElementCount > 3) byId("toasts").firstElementChild.remove();
-  setTimeout(() => item.remove(), 6000);
-}
-
-function banner(notice) {
-  const area = byId("banners");
-  area.querySelector(`[data-banner="${notice.id}"]`)?.remove();
-  const node = make("div", { className: "banner", attributes: { role: "alert", "data-banner": notice.id } }, make("p", { className: "banner__text", text: notice.text }));
-  if (notice.action === "unmute") {
-    const unmute = make("button", { className: "button button--primary button--small", text: "Unmute", attributes: { type: "button" } });
-    unmute.addEventListener("click", () => {
-      node.remove();
-      if (me(state)?.audioMuted) toggleMic();
-    });
-    node.append(unmute);
-  }
-  const dismiss = make("button", { className: "button button--ghost button--small", text: "Dismiss", attributes: { type: "button" } });
-  dismiss.addEventListener("click", () => node.remove());
-  node.append(dismiss);
-  area.append(node);
-}
-
 function handleNotices(notices) {
   for (const notice of notices) {
     if (notice.kind === "announce") announce(notice.text);
     else if (notice.kind === "toast") toast(notice.text);
-    else if (notice.kind === "banner") banner(notice);
+    else if (notice.kind === "banner") banner(notice, () => me(state)?.audioMuted && toggleMic());
     else if (notice.kind === "consent") askConsent();
   }
 }
@@ -439,7 +399,7 @@ async function toggleMic() {
     return;
   }
   announce(audioMuted ? "Microphone off" : "Microphone on");
-  if (!audioMuted) for (const id of ["unmute", "muted"]) byId("banners").querySelector(`[data-banner="${id}"]`)?.remove();
+  if (!audioMuted) clearBanners("unmute", "muted");
 }
 
 async function toggleCamera() {
@@ -585,98 +545,32 @@ function render() {
   unreadBadge.setAttribute("aria-label", `${unread} unread`);
 }
 
-function tileFor(seat) {
-  const list = byId("tiles");
-  let tile = list.querySelector(`:scope > [data-seat="${CSS.escape(seat)}"]`);
-  if (!tile) {
-    tile = make("li", { className: "tile", attributes: { "data-seat": seat } },
-      make("video", { className: "tile__video", attributes: { autoplay: "", playsinline: "" } }),
-      make("div", { className: "tile__avatar", attributes: { "aria-hidden": "true" } }),
-      make("div", { className: "tile__footer" }, make("span", { className: "tile__name" }), make("span", { className: "tile__badges" })));
-    list.append(tile);
-  }
-  return tile;
-}
-
-function badge(text, className, iconName = null) {
-  const node = make("span", { className: "tile__badge " + className, attributes: { title: text } });
-  if (iconName) node.append(icon(iconName), make("span", { className: "visually-hidden", text }));
-  else node.textContent = text;
-  return node;
-}
-
 function renderTiles() {
-  const self = me(state);
-  if (!self) return;
-  const ordered = tileOrder(state.participants, state.seat);
-  const { items, page, pages } = paginate(ordered, tilePage);
-  tilePage = page;
-  const list = byId("tiles");
-  const visible = new Set(items.map((p) => p.seat));
-  for (const tile of [...list.children]) if (!visible.has(tile.dataset.seat)) tile.remove();
-  items.forEach((participant, index) => {
-    const mine = participant.seat === state.seat;
-    const tile = tileFor(participant.seat);
-    if (list.children[index] !== tile) list.insertBefore(tile, list.children[index] ?? null);
-    const video = tile.querySelector("video");
-    const screen = participant.sharingScreen ? (mine ? screenTrack : remoteTracks.get(`${participant.seat.toLowerCase()} screen`)) : null;
-    const camera = mine ? localTrack("video") : remoteTracks.get(`${participant.seat.toLowerCase()} camera`);
-    const track = screen ?? (participant.videoOn ? camera : null);
-    if (track) {
-      if (video.srcObject?.getVideoTracks()[0] !== track) video.srcObject = new MediaStream([track]);
-    } else if (video.srcObject) {
-      video.srcObject = null;
-    }
-    video.muted = true; // remote audio plays through its own element below
-    video.hidden = !track;
-    tile.classList.toggle("tile--self", mine);
-    tile.classList.toggle("tile--mirror", mine && !screen);
-    tile.classList.toggle("tile--screen", participant.sharingScreen);
-    tile.classList.toggle("tile--hand", participant.handRaised);
-    tile.querySelector(".tile__avatar").textContent = initials(participant.displayName);
-    tile.querySelector(".tile__avatar").hidden = Boolean(track);
-    tile.querySelector(".tile__name").textContent = participant.displayName + (mine ? " (you)" : "");
-    const badges = [];
-    if (participant.role === "host") badges.push(badge("Host", "tile__badge--role"));
-    if (participant.role === "co_host") badges.push(badge("Co-host", "tile__badge--role"));
-    if (participant.sharingScreen) badges.push(badge("Presenting", "tile__badge--share"));
-    if (participant.handRaised) badges.push(badge("Hand raised", "tile__badge--hand", "hand"));
-    if (participant.audioMuted) badges.push(badge("Muted", "tile__badge--muted", "micOff"));
-    if (!participant.videoOn) badges.push(badge("Camera off", "tile__badge--video", "cameraOff"));
-    tile.querySelector(".tile__badges").replaceChildren(...badges);
-    const states = [participant.role === "host" ? "host" : participant.role === "co_host" ? "co-host" : null, participant.sharingScreen ? "presenting" : null,
-      participant.handRaised ? "hand raised" : null, participant.audioMuted ? "muted" : "microphone on", participant.videoOn ? "camera on" : "camera off"].filter(Boolean);
-    tile.setAttribute("aria-label", `${participant.displayName}${mine ? " (you)" : ""}: ${states.join(", ")}`);
-    if (!mine) playAudio(participant.seat);
+  if (!me(state)) return;
+  tilePage = drawTiles({
+    participants: state.participants,
+    you: state.seat,
+    page: tilePage,
+    videoFor: (participant) => {
+      const mine = participant.seat === state.seat;
+      const key = participant.seat.toLowerCase();
+      const screen = participant.sharingScreen ? (mine ? screenTrack : remoteTracks.get(`${key} screen`)) : null;
+      const camera = mine ? localTrack("video") : remoteTracks.get(`${key} camera`);
+      return { track: screen ?? (participant.videoOn ? camera : null) ?? null, screen: Boolean(screen) };
+    },
+    audioFor: (seat) => remoteTracks.get(`${seat.toLowerCase()} microphone`),
   });
-  list.dataset.mode = stageMode(items);
-  byId("pager").hidden = pages < 2;
-  byId("page-label").textContent = `Page ${page + 1} of ${pages}`;
-  layoutTiles();
 }
 
-function playAudio(seat) {
-  const track = remoteTracks.get(`${seat.toLowerCase()} microphone`);
-  let element = document.querySelector(`audio[data-seat="${CSS.escape(seat)}"]`);
-  if (!track) {
-    element?.remove();
-    return;
-  }
-  if (!element) {
-    element = make("audio", { attributes: { autoplay: "", "data-seat": seat } });
-    element.hidden = true;
-    document.body.append(element);
-  }
-  if (element.srcObject?.getAudioTracks()[0] !== track) element.srcObject = new MediaStream([track]);
-}
-
-function layoutTiles() {
-  const list = byId("tiles");
-  const stage = list.parentElement;
-  const count = list.childElementCount;
-  const screen = list.dataset.mode === "screen";
-  const { columns } = gridLayout(screen ? Math.max(1, count - 1) : count, stage.clientWidth, stage.clientHeight * (screen ? 0.35 : 1));
-  list.dataset.columns = String(columns);
+function renderPeople() {
+  drawPeople(state, {
+    act,
+    remove: confirmRemoval,
+    rename: (participant) => {
+      byId("rename-input").value = participant.displayName;
+      byId("rename-dialog").showModal();
+    },
+  });
 }
 
 function renderChat() {
@@ -693,111 +587,6 @@ function renderChat() {
   }
   chatRendered = state.chat.length;
   list.scrollTop = list.scrollHeight;
-}
-
-function personRow(participant, actions) {
-  const mine = participant.seat === state.seat;
-  const states = [
-    participant.role === "host" ? "Host" : participant.role === "co_host" ? "Co-host" : participant.role === "guest" ? "Guest" : null,
-    participant.handRaised ? "Hand raised" : null, participant.audioMuted ? "Muted" : null, participant.videoOn ? null : "Camera off",
-    participant.sharingScreen ? "Presenting" : null,
-  ].filter(Boolean);
-  const row = make("li", { className: "people__item", attributes: { "data-seat": participant.seat } },
-    make("span", { className: "people__avatar", text: initials(participant.displayName), attributes: { "aria-hidden": "true" } }),
-    make("span", { className: "people__name" }, participant.displayName + (mine ? " (you)" : ""),
-      make("span", { className: "people__states", text: states.join(" · ") })));
-  if (actions.length) {
-    const menu = make("details", { className: "menu" },
-      make("summary", { className: "button button--small", text: "Actions", attributes: { "aria-label": `Actions for ${participant.displayName}` } }),
-      make("div", { className: "menu__items" }, ...actions));
-    row.append(menu);
-  }
-  return row;
-}
-
-function actionButton(text, key, handler, danger = false) {
-  const button = make("button", { className: "button button--small" + (danger ? " button--danger" : ""), text, attributes: { type: "button", "data-action": key } });
-  button.addEventListener("click", handler);
-  return button;
-}
-
-function moderatorActions(participant) {
-  const self = me(state);
-  if (!isModerator(self) || participant.seat === state.seat) return [];
-  const name = participant.displayName;
-  const seat = participant.seat;
-  const actions = [];
-  if (!participant.audioMuted) actions.push(actionButton("Mute", `mute:${seat}`, () => act("mute", { seat }, `You muted ${name}.`)));
-  else actions.push(actionButton("Ask to unmute", `ask:${seat}`, () => act("ask_to_unmute", { seat }, `You asked ${name} to unmute.`)));
-  if (participant.videoOn) actions.push(actionButton("Stop video", `video:${seat}`, () => act("stop_video", { seat }, `You stopped ${name}'s video.`)));
-  if (participant.sharingScreen) actions.push(actionButton("Stop screen share", `share:${seat}`, () => act("stop_participant_screen_share", { seat }, `You stopped ${name}'s screen share.`)));
-  if (participant.handRaised) actions.push(actionButton("Lower hand", `hand:${seat}`, () => act("lower_participant_hand", { seat }, `You lowered ${name}'s hand.`)));
-  if (self.role === "host" && participant.role === "participant") actions.push(actionButton("Make co-host", `cohost:${seat}`, () => act("make_co_host", { seat }, `${name} is now a co-host.`)));
-  if (self.role === "host" && participant.role === "co_host") actions.push(actionButton("Remove as co-host", `uncohost:${seat}`, () => act("remove_co_host", { seat }, `${name} is no longer a co-host.`)));
-  if (self.role === "host" || !isModerator(participant)) {
-    actions.push(actionButton("Remove from meeting", `remove:${seat}`, () => confirmRemoval(participant), true));
-  }
-  return actions;
-}
-
-function renderPeople() {
-  const self = me(state);
-  const moderator = isModerator(self);
-  const signature = JSON.stringify([state.participants, state.waiting, self.role, state.locked, state.recording, state.settings]);
-  if (signature === peopleSignature) return;
-  peopleSignature = signature;
-  // Rebuilding the lists must not lose the keyboard user's place or an open menu.
-  const focused = document.activeElement?.closest?.("#panel-people") ? document.activeElement : null;
-  const focusKey = focused?.dataset.action ?? (focused?.tagName === "SUMMARY" ? "summary:" + focused.closest("[data-seat]")?.dataset.seat : null);
-  const openMenus = new Set([...document.querySelectorAll("#people-list details[open]")].map((d) => d.closest("[data-seat]").dataset.seat));
-
-  byId("people-count").textContent = String(state.participants.length);
-  const people = byId("people-list");
-  people.replaceChildren(...tileOrder(state.participants, state.seat).map((p) => {
-    const row = personRow(p, moderatorActions(p));
-    // Renaming is the meeting's choice, and only for people with an account (docs/signaling.md).
-    if (p.seat === state.seat && state.settings?.allowRename && p.role !== "guest") {
-      row.append(actionButton("Rename", "rename", () => {
-        byId("rename-input").value = p.displayName;
-        byId("rename-dialog").showModal();
-      }));
-    }
-    return row;
-  }));
-  for (const details of people.querySelectorAll("details")) if (openMenus.has(details.closest("[data-seat]").dataset.seat)) details.open = true;
-
-  byId("host-controls").hidden = !moderator;
-  if (moderator) {
-    byId("waiting-count").textContent = String(state.waiting.length);
-    byId("waiting-empty").hidden = state.waiting.length > 0;
-    byId("admit-all").hidden = state.waiting.length < 2;
-    byId("waiting-list").replaceChildren(...state.waiting.map((person) => {
-      const row = make("li", { className: "people__item", attributes: { "data-seat": person.seat } },
-        make("span", { className: "people__avatar", text: initials(person.displayName), attributes: { "aria-hidden": "true" } }),
-        make("span", { className: "people__name", text: person.displayName }));
-      row.append(make("span", { className: "row-actions" },
-        actionButton("Admit", `admit:${person.seat}`, () => act("admit", { seat: person.seat }, `You admitted ${person.displayName}.`)),
-        actionButton("Deny", `deny:${person.seat}`, () => act("deny", { seat: person.seat }, `You did not let ${person.displayName} in.`))));
-      return row;
-    }));
-    const lock = byId("lock-toggle");
-    lock.textContent = state.locked ? "Unlock meeting" : "Lock meeting";
-    lock.setAttribute("aria-pressed", String(state.locked));
-    const recording = recordingRule(state);
-    const recordButton = byId("recording-toggle");
-    recordButton.textContent = state.recording ? "Stop recording" : "Start recording";
-    recordButton.setAttribute("aria-pressed", String(state.recording));
-    recordButton.disabled = !recording.allowed;
-    byId("recording-reason").textContent = recording.allowed ? "" : recording.reason;
-    byId("share-rule").value = state.settings?.whoMayShareScreen ?? "hosts";
-    byId("end-for-all").hidden = self.role !== "host";
-  }
-  if (focusKey) {
-    const target = focusKey.startsWith("summary:")
-      ? document.querySelector(`#people-list [data-seat="${CSS.escape(focusKey.slice(8))}"] summary`)
-      : document.querySelector(`#panel-people [data-action="${CSS.escape(focusKey)}"]`);
-    (target ?? byId("panel-people-title").parentElement.querySelector("button")).focus();
-  }
 }
 
 function confirmRemoval(participant) {

@@ -382,6 +382,61 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
         assert browser.problems(expected_api_statuses=(403,)) == [], name
 
 
+def test_deny_and_a_co_host_who_admits(world, browsers):
+    """The host turns a waiting guest away (the guest sees that they were not let in), makes a member
+    co-host (she is told, and gets the waiting list and controls, but not "end for all"), and the
+    co-host admits the next guest."""
+    server = world.server
+    alan, grace = MEMBERS["alan"], MEMBERS["grace"]
+    meeting = create_meeting(world.members["alan"], "Office hours", waitingRoom="guests")
+    meeting_id = meeting["id"]
+
+    host = browsers()
+    sign_in(host, server, alan["email"], alan["password"])
+    host.wait_for(lambda: "/account" in host.driver.current_url, timeout=SLOW)
+    join_page(host, server, meeting_id)
+    join_as(host)
+    host.wait_for(lambda: in_room(host), timeout=SLOW)
+
+    turned_away = browsers()
+    join_page(turned_away, server, meeting_id)
+    join_as(turned_away, "Mallory Guest")
+    turned_away.wait_for(lambda: visible(turned_away, "#waiting"), timeout=SLOW)
+    open_people(host)
+    host.wait_for(lambda: "Mallory Guest" in text_of(host, "#waiting-list"), timeout=SLOW)
+    host.find("#waiting-list [data-action^='deny:']").click()
+    turned_away.wait_for(lambda: visible(turned_away, "#final"), timeout=SLOW)
+    assert turned_away.find("#final-title").text == "The host did not let you in"
+    host.wait_for(lambda: "You did not let Mallory Guest in." in toasts(host))
+    host.wait_for(lambda: "Mallory Guest" not in text_of(host, "#waiting-list"))
+    screenshots(turned_away, "final-denied")
+
+    helper = browsers()
+    sign_in(helper, server, grace["email"], grace["password"])
+    helper.wait_for(lambda: "/account" in helper.driver.current_url, timeout=SLOW)
+    join_page(helper, server, meeting_id)
+    join_as(helper)
+    helper.wait_for(lambda: in_room(helper), timeout=SLOW)
+    open_people(helper)
+    assert not helper.find("#host-controls").is_displayed()
+    person_action(host, "Grace Hopper", "cohost")
+    helper.wait_for(lambda: "You are now a co-host." in toasts(helper), timeout=SLOW)
+    helper.wait_for(lambda: helper.find("#host-controls").is_displayed())
+    assert not helper.find("#end-for-all").is_displayed()
+    host.wait_for(lambda: "co-host" in tile_label(host, "Grace Hopper"))
+
+    newcomer = browsers()
+    join_page(newcomer, server, meeting_id)
+    join_as(newcomer, "Nina Guest")
+    newcomer.wait_for(lambda: visible(newcomer, "#waiting"), timeout=SLOW)
+    helper.wait_for(lambda: "Nina Guest" in text_of(helper, "#waiting-list"), timeout=SLOW)
+    helper.find("#waiting-list [data-action^='admit:']").click()
+    newcomer.wait_for(lambda: in_room(newcomer), timeout=SLOW)
+    host.wait_for(lambda: "Nina Guest" in tile_names(host))
+    for name, browser in (("host", host), ("denied", turned_away), ("co-host", helper), ("newcomer", newcomer)):
+        assert browser.problems() == [], name
+
+
 def test_the_room_resumes_its_place_after_a_server_restart(world, browsers):
     """The server goes away mid-meeting: both people see "Reconnecting…", and once it is back each
     browser resumes its own seat (resume token) by itself: the same people, and chat reaches the

@@ -6,6 +6,7 @@ import "./reconnect.test.js";
 import "./meeting-state.test.js";
 import "./media.test.js";
 import "./device-check.test.js";
+import "./media-session.test.js";
 
 const results = await run();
 const list = document.getElementById("results");

@@ -234,6 +234,18 @@ export class MediaSession {
     await this.request("subscribe_answer", { version: offer.version, sdp: this.subscriber.localDescription.sdp });
   }
 
+  /** Each remote microphone's current level (0…1) by seat: the active speaker is the loudest. */
+  levels() {
+    if (!this.subscriber?.remoteDescription) return [];
+    const identities = msidByMid(this.subscriber.remoteDescription.sdp);
+    return this.subscriber.getTransceivers().flatMap((transceiver) => {
+      const identity = identities.get(transceiver.mid);
+      if (identity?.source !== "microphone") return [];
+      const level = transceiver.receiver.getSynchronizationSources?.()[0]?.audioLevel ?? 0;
+      return [{ seat: identity.seat, level }];
+    });
+  }
+
   close() {
     this.publisher?.close();
     this.subscriber?.close();

@@ -688,6 +688,14 @@ function wire() {
     actions[action]();
   });
   new ResizeObserver(() => layoutTiles()).observe(byId("tiles").parentElement);
+  // Others' tiles light up while they speak (levels from the SFU's forwarded audio).
+  setInterval(() => {
+    if (!media || mediaUnavailable || state.phase !== "in_meeting") return;
+    const speaking = new Set(media.levels().filter(({ level }) => level > 0.05).map(({ seat }) => seat));
+    for (const tile of document.querySelectorAll("#tiles .tile:not(.tile--self)")) {
+      tile.classList.toggle("tile--speaking", speaking.has(tile.dataset.seat.toLowerCase()));
+    }
+  }, 300);
   // Closing the tab leaves at once, so no one sees a ghost tile for the 30 seconds a dropped seat is kept.
   window.addEventListener("pagehide", () => {
     if (!socket || leaving || state.phase === "over") return;

@@ -74,7 +74,6 @@ function prejoinMessage(text, { signIn = false } = {}) {
     box.append(" ", make("a", { text: "Sign in", attributes: { href: "/signin?next=" + encodeURIComponent(location.pathname) } }));
   }
   box.hidden = !text;
-  if (text) box.focus?.();
 }
 
 function fieldError(name, text) {

@@ -313,6 +313,20 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     bob.wait_for(lambda: bob.find("#share-toggle").get_attribute("aria-disabled") == "false", timeout=SLOW)
     assert "Everyone can share their screen now." in toasts(bob)
     assert not bob.find("#share-reason").is_displayed()
+    # Bob shares (the fake capture picks a screen): everyone sees him presenting, his tile large.
+    bob.find("#share-toggle").click()
+    bob.wait_for(lambda: "You're sharing your screen." in toasts(bob), timeout=SLOW)
+    assert bob.find("#share-label").text == "Stop sharing"
+    host.wait_for(lambda: "presenting" in tile_label(host, "Bob Guest"), timeout=SLOW)
+    host.wait_for(lambda: "tile--screen" in host.find("#tiles .tile").get_attribute("class"))
+    assert host.find("#tiles").get_attribute("data-mode") == "screen"
+    screenshots(host, "room-screen-share")
+    # The host stops it; Bob is told and his capture ends.
+    person_action(host, "Bob Guest", "share")
+    bob.wait_for(lambda: "The host stopped your screen share." in text_of(bob, "#banners"), timeout=SLOW)
+    bob.wait_for(lambda: bob.find("#share-label").text == "Share screen")
+    host.wait_for(lambda: "presenting" not in tile_label(host, "Bob Guest"))
+    assert bob.driver.execute_script("return document.querySelector('#tiles .tile--screen') === null")
 
     # Remove Grace without allowing her back: she sees why, and her rejoin is refused.
     person_action(host, "Grace Hopper", "remove")

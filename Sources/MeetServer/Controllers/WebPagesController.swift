@@ -16,6 +16,8 @@ struct WebPagesController {
         ("/verify-email", "verify-email.html"),
         ("/invite", "invite.html"),
         ("/admin", "admin.html"),
+        // A meeting's link: the page reads the id from its own path.
+        ("/m/:meetingId", "meeting.html"),
     ]
 
     let contents: [String: ByteBuffer]

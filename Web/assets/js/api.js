@@ -22,8 +22,12 @@ async function parse(response) {
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const detail = body?.error ?? {};
-    throw new ApiError(response.status, detail.code ?? "http_" + response.status,
+    const error = new ApiError(response.status, detail.code ?? "http_" + response.status,
       detail.message ?? "The server could not complete the request (" + response.status + ").", detail.field);
+    // Throttled requests say when to try again (seconds).
+    const retryAfter = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+    error.retryAfter = Number.isFinite(retryAfter) ? retryAfter : null;
+    throw error;
   }
   if (body && typeof body.csrfToken === "string") csrfToken = body.csrfToken;
   return body;

@@ -1,0 +1,256 @@
+// Audio and video through the server's SFU, per "Media: publish and subscribe" in docs/signaling.md:
+// one RTCPeerConnection to publish (the browser offers) and one to subscribe (the SFU offers). The
+// pure parts (msid parsing, offer ordering, track lists, "no media here") are exported for the unit
+// tests; MediaSession holds the peer connections. A server without media answers `publish` with
+// `unknown_type` (or, once it knows the command but has no SFU configured, `conflict`): the session
+// then reports itself unavailable and the meeting goes on without audio and video.
+
+export const SOURCES = ["microphone", "camera", "screen", "screenAudio"];
+/** Sources of an earlier draft of the contract, read the same way. */
+const LEGACY_SOURCES = { audio: "microphone" };
+
+function source(name) {
+  if (SOURCES.includes(name)) return name;
+  return LEGACY_SOURCES[name] ?? null;
+}
+
+/**
+ * `{seat, source}` from an msid value, or null when it is not one of ours. The stream id is the
+ * sender's seat and the track id `<seat>-<source>` (or, in the first draft, just `<source>`). Seats
+ * are compared without regard to case (the SFU spells them in lower case, signaling in upper).
+ */
+export function parseMsid(value) {
+  const parts = String(value ?? "").trim().split(/\s+/);
+  if (parts.length !== 2 || !parts[0] || parts[0] === "-") return null;
+  const [seat, track] = parts;
+  const prefix = seat.toLowerCase() + "-";
+  const named = track.toLowerCase().startsWith(prefix) ? source(track.slice(prefix.length)) : source(track);
+  return named ? { seat: seat.toLowerCase(), source: named } : null;
+}
+
+/** Map of mid → `{seat, source}` for every m-section of `sdp` that has both an a=mid and our a=msid. */
+export function msidByMid(sdp) {
+  const result = new Map();
+  const sections = String(sdp ?? "").split(/\r?\nm=/).slice(1);
+  for (const section of sections) {
+    const mid = /(?:^|\n)a=mid:(\S+)/.exec(section)?.[1];
+    const msid = /(?:^|\n)a=msid:([^\r\n]+)/.exec(section)?.[1];
+    const parsed = msid ? parseMsid(msid) : null;
+    if (mid !== undefined && parsed) result.set(mid, parsed);
+  }
+  return result;
+}
+
+/** The `tracks` of a publish: `[{mid, source}]` for each sending transceiver, in mid order. */
+export function publishTracks(entries) {
+  return entries
+    .filter((entry) => entry.mid !== null && entry.mid !== undefined && entry.active)
+    .map((entry) => ({ mid: String(entry.mid), source: entry.source }))
+    .sort((a, b) => Number(a.mid) - Number(b.mid));
+}
+
+/**
+ * Whether a refused `publish` or `subscribe` means this server has no media: it does not know the
+ * command (`unknown_type`), or knows it but has no SFU configured (`conflict` before any media worked).
+ */
+export function isMediaUnavailable(error, { everWorked = false } = {}) {
+  if (error?.code === "unknown_type" || error?.code === "media_unavailable") return true;
+  return error?.code === "conflict" && !everWorked;
+}
+
+/**
+ * Subscribe offers answered strictly in version order: `push` returns the offers that are now due
+ * (the next versions in order), dropping stale or duplicate versions. `reset` starts again at 1
+ * (a new `subscribe`).
+ */
+export class OfferQueue {
+  constructor() {
+    this.reset();
+  }
+
+  reset() {
+    this.answered = 0;
+    this.pending = new Map();
+  }
+
+  push(offer) {
+    if (!Number.isInteger(offer?.version) || offer.version <= this.answered) return [];
+    this.pending.set(offer.version, offer);
+    const due = [];
+    const versions = [...this.pending.keys()].sort((a, b) => a - b);
+    for (const version of versions) {
+      if (due.length > 0 && version !== due[due.length - 1].version + 1) break;
+      due.push(this.pending.get(version));
+      this.pending.delete(version);
+    }
+    if (due.length) this.answered = due[due.length - 1].version;
+    return due;
+  }
+}
+
+function gathered(pc, timeout = 3000) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (pc.iceGatheringState !== "complete") return;
+      pc.removeEventListener("icegatheringstatechange", done);
+      resolve();
+    };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(resolve, timeout);
+  });
+}
+
+/**
+ * The two peer connections of one participant. `request(type, fields)` sends a signaling command and
+ * resolves with its `ok` answer (rejects with the error); `onTrack(seat, source, track)` and
+ * `onTrackGone(seat, source)` let the page put remote media on tiles (seats in lower case).
+ */
+export class MediaSession {
+  constructor({ request, media, onTrack, onTrackGone, onUnavailable }) {
+    this.request = request;
+    this.config = {
+      bundlePolicy: "max-bundle",
+      rtcpMuxPolicy: "require",
+      iceServers: media?.iceServers ?? [],
+      iceTransportPolicy: media?.iceTransportPolicy ?? "all",
+    };
+    this.onTrack = onTrack;
+    this.onTrackGone = onTrackGone;
+    this.onUnavailable = onUnavailable;
+    this.available = true;
+    this.everWorked = false;
+    this.publisher = null;
+    this.subscriber = null;
+    this.senders = new Map(); // source → transceiver
+    this.tracks = {};
+    this.offers = new OfferQueue();
+    this.chain = Promise.resolve();
+  }
+
+  unavailable(error) {
+    if (!isMediaUnavailable(error, { everWorked: this.everWorked })) return false;
+    this.available = false;
+    this.close();
+    this.onUnavailable?.();
+    return true;
+  }
+
+  /** Starts both connections: publishes `tracks` (`{microphone, camera, screen}`) and subscribes. */
+  async start(tracks) {
+    if (await this.publish(tracks)) await this.subscribe();
+  }
+
+  /** Publishes the given tracks (each a MediaStreamTrack or null); a later call renegotiates. */
+  async publish(tracks = this.tracks) {
+    if (!this.available) return false;
+    this.tracks = tracks;
+    this.publisher ??= new RTCPeerConnection(this.config);
+    for (const source of ["microphone", "camera", "screen"]) {
+      const track = tracks[source] ?? null;
+      let transceiver = this.senders.get(source);
+      if (!transceiver && track) {
+        transceiver = this.publisher.addTransceiver(track, { direction: "sendonly" });
+        this.senders.set(source, transceiver);
+      } else if (transceiver) {
+        await transceiver.sender.replaceTrack(track);
+        transceiver.direction = track ? "sendonly" : "inactive";
+      }
+    }
+    if (this.senders.size === 0) return true; // nothing to send (no devices); still subscribe
+    const offer = await this.publisher.createOffer();
+    await this.publisher.setLocalDescription(offer);
+    await gathered(this.publisher);
+    const entries = [...this.senders].map(([source, transceiver]) => ({ source, mid: transceiver.mid, active: transceiver.direction === "sendonly" }));
+    try {
+      const answer = await this.request("publish", { sdp: this.publisher.localDescription.sdp, tracks: publishTracks(entries) });
+      await this.publisher.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+      this.everWorked = true;
+      return true;
+    } catch (error) {
+      if (this.unavailable(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Opens (or reopens) the subscribe connection; the answer carries the SFU's first offer. */
+  async subscribe() {
+    if (!this.available) return;
+    this.subscriber?.close();
+    this.subscriber = null;
+    this.offers.reset();
+    let first;
+    try {
+      first = await this.request("subscribe");
+    } catch (error) {
+      if (this.unavailable(error)) return;
+      throw error;
+    }
+    this.everWorked = true;
+    await this.handleSubscribeOffer({ version: first.version ?? 1, sdp: first.sdp });
+  }
+
+  /** Answers a subscribe offer; offers are handled one at a time, in version order. */
+  handleSubscribeOffer(event) {
+    for (const offer of this.offers.push(event)) {
+      this.chain = this.chain.then(() => this.answer(offer)).catch(() => {});
+    }
+    return this.chain;
+  }
+
+  /** The SFU closed one connection (`media_closed`): open it again. */
+  async recover(connection) {
+    if (!this.available) return;
+    if (connection === "subscribe") await this.subscribe();
+    else {
+      this.publisher?.close();
+      this.publisher = null;
+      this.senders.clear();
+      await this.publish(this.tracks);
+    }
+  }
+
+  async answer(offer) {
+    if (!this.subscriber) {
+      this.subscriber = new RTCPeerConnection(this.config);
+      const subscriber = this.subscriber;
+      subscriber.addEventListener("track", (event) => {
+        const identity = msidByMid(subscriber.remoteDescription?.sdp).get(event.transceiver.mid);
+        if (!identity) return;
+        this.onTrack?.(identity.seat, identity.source, event.track);
+      });
+    }
+    const before = msidByMid(this.subscriber.remoteDescription?.sdp);
+    await this.subscriber.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    const after = msidByMid(offer.sdp);
+    // Recycled m-lines: a track that left (or was replaced) is gone from its tile.
+    for (const [mid, identity] of before) {
+      const now = after.get(mid);
+      if (!now || now.seat !== identity.seat || now.source !== identity.source) this.onTrackGone?.(identity.seat, identity.source);
+    }
+    const answer = await this.subscriber.createAnswer();
+    await this.subscriber.setLocalDescription(answer);
+    await gathered(this.subscriber);
+    await this.request("subscribe_answer", { version: offer.version, sdp: this.subscriber.localDescription.sdp });
+  }
+
+  /** Each remote microphone's current level (0…1) by seat: the active speaker is the loudest. */
+  levels() {
+    if (!this.subscriber?.remoteDescription) return [];
+    const identities = msidByMid(this.subscriber.remoteDescription.sdp);
+    return this.subscriber.getTransceivers().flatMap((transceiver) => {
+      const identity = identities.get(transceiver.mid);
+      if (identity?.source !== "microphone") return [];
+      const level = transceiver.receiver.getSynchronizationSources?.()[0]?.audioLevel ?? 0;
+      return [{ seat: identity.seat, level }];
+    });
+  }
+
+  close() {
+    this.publisher?.close();
+    this.subscriber?.close();
+    this.publisher = null;
+    this.subscriber = null;
+    this.senders.clear();
+  }
+}

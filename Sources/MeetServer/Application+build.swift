@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import Logging
 import MeetCore
 import MeetCrypto
+import MeetMedia
 import MeetStore
 import ServiceLifecycle
 
@@ -119,6 +120,14 @@ func buildApplicationAndAnnouncement(
         throw error
     }
 
+    let mediaServer: MediaServer
+    do {
+        mediaServer = try await MediaService.start(configuration.media, logger: logger)
+    } catch {
+        await deployment.close()
+        throw error
+    }
+
     let router = Router(context: AppRequestContext.self)
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(RequestOriginMiddleware())
@@ -148,6 +157,7 @@ func buildApplicationAndAnnouncement(
         organizations: organizationRepository,
         chat: chatArchive,
         media: configuration.media,
+        mediaPlane: mediaServer,
         logger: logger
     )
     let auditRepository = FluentAuditRepository(store: store)
@@ -194,6 +204,7 @@ func buildApplicationAndAnnouncement(
             everyEntries: configuration.auditCheckpointEntries,
             logger: logger
         ),
+        MediaService(server: mediaServer, hub: hub, logger: logger),
     ]
     if let redirectPort = configuration.httpRedirectPort {
         services.append(HTTPSRedirect.application(configuration: configuration, port: redirectPort, logger: logger))

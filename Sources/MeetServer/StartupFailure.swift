@@ -22,6 +22,8 @@ public func describeStartupFailure(_ error: any Error) -> String {
     switch error {
     case let error as StoreError:
         return error.reason
+    case let error as MediaListenError:
+        return error.description
     case let error as IOError where error.errnoCode == EADDRINUSE:
         return "cannot listen: the port is already in use by another program (\(error))"
     case let error as IOError where error.errnoCode == EACCES:

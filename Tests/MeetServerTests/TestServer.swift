@@ -26,6 +26,8 @@ struct TestServer {
             "DIGITALMEET_DATA_DIRECTORY": dataDirectory,
             "DIGITALMEET_HTTPS_HOST": "127.0.0.1",
             "DIGITALMEET_HTTPS_PORT": "18443",
+            // Each test server's SFU takes a free UDP port of its own.
+            "DIGITALMEET_MEDIA_PORT": "0",
             "DIGITALMEET_WEB_ROOT": Self.webRoot,
             "DIGITALMEET_PASSWORDS_BLOCKLIST_FILE": Self.repositoryRoot.appendingPathComponent("Resources/password-blocklist.bin").path,
         ]

@@ -63,6 +63,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_udp_port() -> int:
+    """A UDP port on 127.0.0.1 that nothing is bound to right now (for the SFU)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _die_with_test_process() -> None:
     """Runs in the child before exec: on Linux the server gets SIGTERM if pytest dies without tearing
     down (killed by a CI timeout, say), so no server outlives the run."""
@@ -80,6 +87,8 @@ def digitalmeet_environment(data_dir: Path, https_port: int, **overrides: str | 
         "DATA_DIRECTORY": str(data_dir),
         "HTTPS_HOST": "127.0.0.1",
         "HTTPS_PORT": str(https_port),
+        # The SFU binds the HTTPS host (loopback) on a free UDP port of its own.
+        "MEDIA_PORT": str(free_udp_port()),
         "SERVER_PUBLIC_URL": f"https://localhost:{https_port}",
         "WEB_ROOT": str(WEB_ROOT),
         "PASSWORDS_BLOCKLIST_FILE": str(BLOCKLIST),

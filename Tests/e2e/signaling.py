@@ -528,13 +528,11 @@ def _backends() -> list[str]:
     return ["sqlite", "postgres"] if TEST_DATABASE_URL else ["sqlite"]
 
 
-@pytest.fixture(scope="module", params=_backends())
-def world(request, tmp_path_factory):
-    """One server per module and backend, with an owner able to step up and four signed-in members."""
-    name = f"{request.module.__name__}_{request.param}"
+def make_world(name: str, backend_name: str, tmp_path_factory):
+    """Yields a started server with an owner able to step up and four signed-in members; stops it after."""
     log_dir = _artifact_dir(name)
     data_dir = tmp_path_factory.mktemp(name) / "data"
-    backend = SQLiteBackend(data_dir) if request.param == "sqlite" else PostgresBackend(TEST_DATABASE_URL)
+    backend = SQLiteBackend(data_dir) if backend_name == "sqlite" else PostgresBackend(TEST_DATABASE_URL)
     server = DigitalMeetServer(
         data_dir, log_dir, backend, TURN_URLS=TURN_URLS, TURN_SECRET=TURN_SECRET, TURN_CREDENTIAL_LIFETIME_SECONDS=str(TURN_LIFETIME)
     )
@@ -548,6 +546,12 @@ def world(request, tmp_path_factory):
             built.close()
         server.close()
         backend.drop()
+
+
+@pytest.fixture(scope="module", params=_backends())
+def world(request, tmp_path_factory):
+    """One server per module and backend, with an owner able to step up and four signed-in members."""
+    yield from make_world(f"{request.module.__name__}_{request.param}", request.param, tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

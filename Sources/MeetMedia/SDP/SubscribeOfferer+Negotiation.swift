@@ -16,7 +16,8 @@ extension SubscribeOfferer {
         let bundle = sendingMids
         if !bundle.isEmpty { offer.attributes.append(.group(SDPGroup(semantics: "BUNDLE", mids: bundle))) }
         offer.attributes.append(.iceLite)
-        offer.attributes.append(.msidSemantic(" WMS"))
+        // "*": every stream id below is a WebRTC media stream (aiortc reads msid only for listed streams).
+        offer.attributes.append(.msidSemantic(" WMS *"))
         for slot in slots {
             switch slot.state {
             case .sending(let track):

@@ -60,7 +60,7 @@ public final class MediaServer: Sendable {
             NIOLoopBound(MediaEngine(continuation: continuation), eventLoop: eventLoop)
         }.get()
         let channel = try await DatagramBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            // No SO_REUSEADDR: on Linux it would let a second server share this UDP port and split its traffic.
             .channelOption(.datagramVectorReadMessageCount, value: configuration.vectorReadCount)
             // NIO splits one receive buffer between the messages of a vector read: 2 KiB each.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * max(1, configuration.vectorReadCount)))

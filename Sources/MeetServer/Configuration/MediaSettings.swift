@@ -6,7 +6,7 @@ import MeetCrypto
 public struct MediaSettings: Sendable {
     /// The address the SFU's UDP socket binds.
     public var bindHost: String
-    /// The one UDP port every peer connection of every meeting uses.
+    /// The one UDP port every peer connection of every meeting uses (0: any free port, for tests).
     public var port: Int
     /// The addresses (IP literals) announced in ICE candidates: the public address behind NAT or in a cloud.
     public var announcedAddresses: [String]
@@ -21,7 +21,7 @@ public struct MediaSettings: Sendable {
 
     init(reader: SettingsReader, httpsHost: String) throws {
         bindHost = reader.string("media.host") ?? httpsHost
-        port = try reader.int("media.port", in: 1...65535) ?? 10_000
+        port = try reader.int("media.port", in: 0...65535) ?? 10_000
         let announced = reader.strings("media.announcedAddresses") ?? []
         for address in announced where !Self.isIPLiteral(address) {
             throw ConfigurationError(

@@ -30,7 +30,7 @@ extension MeetingHub {
         if grant.screen { allowed.formUnion([.screen, .screenAudio]) }
         let allowedSources = allowed
         let sourceByMid = Dictionary(tracks.map { ($0.mid, $0.source) }, uniquingKeysWith: { first, _ in first })
-        let participant = seat.uuidString.lowercased()
+        let participant = seat.uuidString
         return try await inMediaOrder(meetingID) {
             let answer = try await plane.publish(
                 meeting: meetingID,
@@ -53,7 +53,7 @@ extension MeetingHub {
         _ = try currentGrant(meetingID: meetingID, seat: seat)
         let plane = try requireMedia()
         let offer = try await inMediaOrder(meetingID) {
-            try await plane.subscribe(meeting: meetingID, participant: seat.uuidString.lowercased())
+            try await plane.subscribe(meeting: meetingID, participant: seat.uuidString)
         }
         mediaRooms[meetingID, default: MediaRoom()].subscribeVersions[seat] = 1
         return (offer, 1)
@@ -70,7 +70,29 @@ extension MeetingHub {
             throw MeetError(.conflict, "That answer is for offer \(version); the latest offer is \(current).")
         }
         try await inMediaOrder(meetingID) {
-            try await plane.applySubscribeAnswer(meeting: meetingID, participant: seat.uuidString.lowercased(), answerSDP: answerSDP)
+            try await plane.applySubscribeAnswer(meeting: meetingID, participant: seat.uuidString, answerSDP: answerSDP)
+        }
+    }
+
+    /// What the SFU reports: renegotiation offers go to the subscriber, connection changes to the participant.
+    func mediaEvent(_ event: SFUEvent) {
+        switch event {
+        case .subscribeOfferNeeded(let meetingID, let participant, let offer):
+            guard let seat = UUID(uuidString: participant), var media = mediaRooms[meetingID], let version = media.subscribeVersions[seat] else {
+                return
+            }
+            media.subscribeVersions[seat] = version + 1
+            mediaRooms[meetingID] = media
+            rooms[meetingID]?.connections[seat]?
+                .send(.message(["type": "event", "event": "subscribe_offer", "version": version + 1, "sdp": offer]))
+        case .connected(let meetingID, let participant, let role):
+            guard let seat = UUID(uuidString: participant) else { return }
+            rooms[meetingID]?.connections[seat]?.send(.message(["type": "event", "event": "media_connected", "connection": role.rawValue]))
+        case .closed(let meetingID, let participant, let role, let reason):
+            guard let seat = UUID(uuidString: participant) else { return }
+            if role == .subscribe { mediaRooms[meetingID]?.subscribeVersions[seat] = nil }
+            rooms[meetingID]?.connections[seat]?
+                .send(.message(["type": "event", "event": "media_closed", "connection": role.rawValue, "reason": "\(reason)"]))
         }
     }
 
@@ -95,7 +117,7 @@ extension MeetingHub {
                     return
                 }
                 for (seat, old) in before {
-                    let participant = seat.uuidString.lowercased()
+                    let participant = seat.uuidString
                     guard let new = grants[seat] else {
                         try await plane.removeParticipant(meeting: meetingID, participant: participant)
                         continue

@@ -8,7 +8,8 @@ import asyncio
 import collections
 
 import aioice.ice
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 from aiortc.rtcrtpsender import RTCRtpSender
 
@@ -23,11 +24,19 @@ def prefer_vp8(transceiver) -> None:
     transceiver.setCodecPreferences([c for c in codecs if c.mimeType in ("video/VP8", "video/rtx")])
 
 
+def configuration_from(media: dict) -> RTCConfiguration:
+    """The peer-connection configuration a browser builds from the join answer's `meeting.media`."""
+    servers = [RTCIceServer(urls=server["urls"], username=server["username"], credential=server["credential"]) for server in media["iceServers"]]
+    policy = RTCIceTransportPolicy.RELAY if media["iceTransportPolicy"] == "relay" else RTCIceTransportPolicy.ALL
+    return RTCConfiguration(iceServers=servers, iceTransportPolicy=policy)
+
+
 class MediaParticipant:
     """One participant's media: publish (we offer) and subscribe (the SFU offers, we answer)."""
 
-    def __init__(self, socket: Signaling):
+    def __init__(self, socket: Signaling, configuration: RTCConfiguration | None = None):
         self.socket = socket
+        self.configuration = configuration or RTCConfiguration(iceServers=[])
         self.publisher: RTCPeerConnection | None = None
         self.subscriber: RTCPeerConnection | None = None
         # Decoded frames per remote track id (`<seat>-<source>`).
@@ -42,7 +51,7 @@ class MediaParticipant:
 
     async def publish(self, *, microphone: bool = True, camera: bool = True, screen: bool = False) -> dict:
         """Sends a publish offer; returns the server's reply (ok with the answer, or an error)."""
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pc = RTCPeerConnection(self.configuration)
         self._watch(pc, "publish")
         sources = []
         if microphone:
@@ -66,7 +75,7 @@ class MediaParticipant:
         return reply
 
     async def subscribe(self) -> dict:
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pc = RTCPeerConnection(self.configuration)
         self._watch(pc, "subscribe")
 
         @pc.on("track")

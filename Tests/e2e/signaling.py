@@ -528,14 +528,14 @@ def _backends() -> list[str]:
     return ["sqlite", "postgres"] if TEST_DATABASE_URL else ["sqlite"]
 
 
-def make_world(name: str, backend_name: str, tmp_path_factory):
-    """Yields a started server with an owner able to step up and four signed-in members; stops it after."""
+def make_world(name: str, backend_name: str, tmp_path_factory, **env: str):
+    """Yields a started server with an owner able to step up and four signed-in members; stops it after.
+    `env` overrides server settings (names without the DIGITALMEET_ prefix)."""
     log_dir = _artifact_dir(name)
     data_dir = tmp_path_factory.mktemp(name) / "data"
     backend = SQLiteBackend(data_dir) if backend_name == "sqlite" else PostgresBackend(TEST_DATABASE_URL)
-    server = DigitalMeetServer(
-        data_dir, log_dir, backend, TURN_URLS=TURN_URLS, TURN_SECRET=TURN_SECRET, TURN_CREDENTIAL_LIFETIME_SECONDS=str(TURN_LIFETIME)
-    )
+    settings = {"TURN_URLS": TURN_URLS, "TURN_SECRET": TURN_SECRET, "TURN_CREDENTIAL_LIFETIME_SECONDS": str(TURN_LIFETIME), **env}
+    server = DigitalMeetServer(data_dir, log_dir, backend, **settings)
     built = None
     try:
         server.start()

@@ -49,19 +49,11 @@ struct MediaService: Service {
 
     static func dtlsCertificate() throws -> DTLSCertificate {
         let key = P256.Signing.PrivateKey()
-        let name = try DistinguishedName { CommonName("DigitalMeet SFU") }
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: .init(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-300),
-            notValidAfter: now.addingTimeInterval(30 * 86_400),
-            issuer: name,
-            subject: name,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: Certificate.Extensions(),
-            issuerPrivateKey: .init(key)
+        let certificate = try TLSIdentity.selfSigned(
+            key: key,
+            name: try DistinguishedName { CommonName("DigitalMeet SFU") },
+            validity: 365 * 86_400,
+            extensions: Certificate.Extensions()
         )
         return DTLSCertificate(der: try certificate.serializeAsPEM().derBytes, privateKey: key)
     }

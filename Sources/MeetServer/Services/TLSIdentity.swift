@@ -90,29 +90,43 @@ struct TLSIdentity {
     /// A fresh ECDSA P-256 key and a certificate for `hostnames`, valid for one year.
     static func generateSelfSigned(hostnames: [String]) throws -> (certificate: String, key: String) {
         let key = P256.Signing.PrivateKey()
-        let name = try DistinguishedName {
-            OrganizationName("DigitalMeet")
-            CommonName(hostnames.first ?? "localhost")
-        }
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: .init(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-300),
-            notValidAfter: now.addingTimeInterval(365 * 86_400),
-            issuer: name,
-            subject: name,
-            signatureAlgorithm: .ecdsaWithSHA256,
+        let certificate = try selfSigned(
+            key: key,
+            name: try DistinguishedName {
+                OrganizationName("DigitalMeet")
+                CommonName(hostnames.first ?? "localhost")
+            },
+            validity: 365 * 86_400,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
                 try ExtendedKeyUsage([.serverAuth])
                 SubjectAlternativeNames(generalNames(hostnames))
-            },
-            issuerPrivateKey: .init(key)
+            }
         )
         return (try certificate.serializeAsPEM().pemString + "\n", key.pemRepresentation + "\n")
+    }
+
+    /// A certificate `key` signs for itself (ECDSA with SHA-256), valid from five minutes ago for `validity` seconds.
+    static func selfSigned(
+        key: P256.Signing.PrivateKey,
+        name: DistinguishedName,
+        validity: TimeInterval,
+        extensions: Certificate.Extensions
+    ) throws -> Certificate {
+        let now = Date()
+        return try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-300),
+            notValidAfter: now.addingTimeInterval(validity),
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: extensions,
+            issuerPrivateKey: .init(key)
+        )
     }
 }
 

@@ -6,7 +6,7 @@ import { SignalingSocket } from "./signaling.js";
 import { applyJoinAnswer, initialState, isModerator, me, reduce, screenShareRule } from "./meeting-state.js";
 import { SHORTCUTS, keyLabel, shortcutFor } from "./shortcuts.js";
 import { backoffDelay, finalScreen, shouldResume, withinResumeWindow } from "./reconnect.js";
-import { MediaSession } from "./media.js";
+import { MediaSession, shouldRecover } from "./media.js";
 import { drawIcons } from "./icons.js";
 import { byId, make } from "./dom.js";
 import { announce, banner, clearBanners, toast } from "./feedback.js";
@@ -220,17 +220,20 @@ function localTrack(kind) {
 }
 
 async function enterRoom() {
-  show("room");
-  buildShortcutHelp();
-  render();
-  byId("mic-toggle").focus();
   const self = me(state);
   const audioMuted = Boolean(self?.audioMuted) || !byId("join-mic-on").checked || !localTrack("audio");
   const videoOn = byId("join-camera-on").checked && Boolean(localTrack("video"));
   setLocal({ audioMuted, videoOn });
-  await act("media", { audioMuted, videoOn });
-  if (state.recording) askConsent();
+  // Media first, then the room is drawn. The server handles commands in order: the state (what the
+  // SFU lets through) is set before the publish that follows, without waiting for its answer.
+  const told = act("media", { audioMuted, videoOn });
   startMedia();
+  show("room");
+  buildShortcutHelp();
+  render();
+  byId("mic-toggle").focus();
+  if (state.recording) askConsent();
+  await told;
 }
 
 function setLocal({ audioMuted, videoOn }) {
@@ -281,6 +284,7 @@ function onEvent(message) {
   }
   if (message.event === "media_connected") return;
   if (message.event === "media_closed") {
+    if (!shouldRecover(message.reason)) return;
     media?.recover(message.connection).catch(() => toast("Audio and video were interrupted; rejoin if they don't come back.", "error"));
     return;
   }

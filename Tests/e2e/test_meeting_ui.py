@@ -573,8 +573,8 @@ def test_deny_and_a_co_host_who_admits(world, browsers):
 
 def test_the_room_resumes_its_place_after_a_server_restart(world, browsers):
     """The server goes away mid-meeting: both people see "Reconnecting…", and once it is back each
-    browser resumes its own seat (resume token) by itself: the same people, and chat reaches the
-    other side again. (Runs last in this module: it restarts the module's server.)"""
+    browser resumes its own seat (resume token) by itself: the same people, video flows again, and
+    chat reaches the other side again. (Runs last in this module: it restarts the module's server.)"""
     server = world.server
     alan = MEMBERS["alan"]
     meeting = create_meeting(world.members["alan"], "Resilience drill", waitingRoom="off")
@@ -601,6 +601,13 @@ def test_the_room_resumes_its_place_after_a_server_restart(world, browsers):
         browser.wait_for(lambda b=browser: not visible(b, "#reconnecting") and visible(b, "#room"), timeout=SLOW)
     assert sorted(tile_names(host)) == sorted([f"{alan['name']} (you)", "Rita Guest"])
     assert sorted(tile_names(guest)) == sorted([alan["name"], "Rita Guest (you)"])
+    # The restarted server brought both seats back muted with the camera off; each browser says again
+    # what it sends, and media starts again on the new SFU: each side decodes the other's camera.
+    host.wait_for(lambda: "camera on" in tile_label(host, "Rita Guest") and "microphone on" in tile_label(host, "Rita Guest"), timeout=SLOW)
+    frames_grow(host, seat_of(host, "Rita Guest"), "camera")
+    frames_grow(guest, seat_of(guest, alan["name"]), "camera")
+    for browser in (host, guest):
+        secure_transports(browser)
     guest.find("#chat-toggle").click()
     guest.wait_for(lambda: visible(guest, "#chat-input"))
     guest.find("#chat-input").send_keys("Still here" + Keys.ENTER)

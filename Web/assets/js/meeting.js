@@ -3,7 +3,7 @@
 // page shows the outcome of each message (meeting-state.js) and answers every action with feedback.
 import { ApiError, getJSON, postJSON, setCsrfToken } from "./api.js";
 import { SignalingSocket } from "./signaling.js";
-import { applyJoinAnswer, initialState, isModerator, me, reduce, screenShareRule } from "./meeting-state.js";
+import { applyJoinAnswer, initialState, isModerator, me, mediaToReassert, reduce, screenShareRule } from "./meeting-state.js";
 import { SHORTCUTS, keyLabel, shortcutFor } from "./shortcuts.js";
 import { backoffDelay, finalScreen, shouldResume, withinResumeWindow } from "./reconnect.js";
 import { MediaSession, shouldRecover } from "./media.js";
@@ -333,6 +333,7 @@ async function reconnect() {
       const answer = await candidate.request("resume", { resumeToken });
       resumeToken = answer.resumeToken;
       const wasIn = state.phase === "in_meeting";
+      const previous = me(state);
       state = applyJoinAnswer(state, answer);
       overlay.hidden = true;
       byId("room").inert = false;
@@ -340,6 +341,13 @@ async function reconnect() {
       if (state.phase === "waiting") enterWaiting();
       else if (!wasIn) enterRoom();
       else {
+        // A restarted server brings the seat back muted with the camera off: say again what we send
+        // (before publishing, so the SFU lets it through).
+        const reassert = mediaToReassert(previous, me(state));
+        if (reassert) {
+          setLocal(reassert);
+          act("media", reassert);
+        }
         render();
         startMedia();
       }

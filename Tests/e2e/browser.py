@@ -75,6 +75,20 @@ _RECORD_PEER_CONNECTIONS = """
     }
     return result;
   };
+  // The media part of the signaling conversation, for diagnosing a failed media assertion.
+  window.__dmSignals = [];
+  const NativeSocket = window.WebSocket;
+  const note = (direction, raw) => {
+    try {
+      const m = JSON.parse(raw);
+      const media = ['publish', 'subscribe', 'subscribe_answer', 'media'].includes(m.type) || String(m.event || '').match(/subscribe_offer|media_/) || m.type === 'ok' || m.type === 'error';
+      if (media) window.__dmSignals.push([Math.round(performance.now()), direction, m.type, m.event || '', m.id || m.re || '', m.version || '', m.code || m.reason || '', (String(m.sdp || '').match(/a=msid:\\S+ \\S+/g) || []).join(',')]);
+    } catch (error) {}
+  };
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) { super(...args); this.addEventListener('message', (event) => note('<', event.data)); }
+    send(data) { note('>', data); super.send(data); }
+  };
   window.__dmJoin = { clickedAt: null, firstFrameAt: null };
   document.addEventListener('click', (event) => {
     if (!(event.target instanceof Element) || !event.target.closest('#join-button') || window.__dmJoin.clickedAt !== null) return;

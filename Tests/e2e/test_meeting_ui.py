@@ -17,6 +17,7 @@ import json
 import time
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
@@ -158,9 +159,13 @@ def inbound(browser, seat: str, source: str) -> dict:
 
 def frames_grow(browser, seat: str, source: str = "camera") -> None:
     """Waits until frames of `<seat>-<source>` are decoded, then until more are (video keeps flowing)."""
-    browser.wait_for(lambda: inbound(browser, seat, source)["framesDecoded"] > 0, timeout=SLOW)
-    first = inbound(browser, seat, source)["framesDecoded"]
-    browser.wait_for(lambda: inbound(browser, seat, source)["framesDecoded"] > first, timeout=SLOW)
+    try:
+        browser.wait_for(lambda: inbound(browser, seat, source)["framesDecoded"] > 0, timeout=SLOW)
+        first = inbound(browser, seat, source)["framesDecoded"]
+        browser.wait_for(lambda: inbound(browser, seat, source)["framesDecoded"] > first, timeout=SLOW)
+    except TimeoutException:
+        signals = browser.driver.execute_script("return window.__dmSignals")
+        raise AssertionError(f"no frames of {seat}-{source}: {json.dumps(browser.media())}\nsignaling: {json.dumps(signals)}") from None
 
 
 def secure_transports(browser) -> list[dict]:

@@ -27,6 +27,88 @@ document.addEventListener('securitypolicyviolation', (event) => {
 """
 
 
+# Keeps every RTCPeerConnection the page makes and offers `window.__dmMedia()`: per open connection its
+# role (subscribe when its remote description is an offer, else publish), each inbound stream by the
+# msid track id of its m-section ("<SEAT>-<source>"), and each transport's DTLS state, SRTP cipher and
+# selected candidate pair. Also notes the moment
+# the Join button is clicked and the first moment any remote video frame is decoded after it. Injected
+# through DevTools for the tests only; the page itself has no test hook.
+_RECORD_PEER_CONNECTIONS = """
+(() => {
+  const Native = window.RTCPeerConnection;
+  if (!Native) return;
+  const made = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); made.push(this); }
+  };
+  function msids(sdp) {
+    const byMid = {};
+    for (const section of String(sdp || '').split(/\\r?\\nm=/).slice(1)) {
+      const mid = /(?:^|\\n)a=mid:(\\S+)/.exec(section);
+      const msid = /(?:^|\\n)a=msid:\\S+ (\\S+)/.exec(section);
+      if (mid && msid) byMid[mid[1]] = msid[1];
+    }
+    return byMid;
+  }
+  window.__dmMedia = async () => {
+    const result = [];
+    for (const pc of made) {
+      if (pc.connectionState === 'closed') continue;
+      const remote = pc.remoteDescription;
+      const byMid = msids(remote && remote.sdp);
+      const inbound = [];
+      const transports = [];
+      let outbound = 0;
+      const stats = await pc.getStats();
+      const address = (id) => { const c = stats.get(id); return c ? `${c.address}:${c.port} ${c.candidateType}` : null; };
+      stats.forEach((r) => {
+        if (r.type === 'inbound-rtp') inbound.push({ track: byMid[r.mid] || null, mid: r.mid, kind: r.kind,
+          framesDecoded: r.framesDecoded || 0, packetsReceived: r.packetsReceived || 0, bytesReceived: r.bytesReceived || 0 });
+        if (r.type === 'outbound-rtp') outbound += r.packetsSent || 0;
+        if (r.type === 'transport') {
+          const pair = stats.get(r.selectedCandidatePairId);
+          transports.push({ dtlsState: r.dtlsState, srtpCipher: r.srtpCipher || null, iceState: r.iceState || null,
+            selectedPair: pair ? [address(pair.localCandidateId), address(pair.remoteCandidateId)] : null });
+        }
+      });
+      result.push({ role: remote && remote.type === 'offer' ? 'subscribe' : 'publish', connectionState: pc.connectionState, inbound, outbound, transports });
+    }
+    return result;
+  };
+  // The media part of the signaling conversation, for diagnosing a failed media assertion.
+  window.__dmSignals = [];
+  const NativeSocket = window.WebSocket;
+  const note = (direction, raw) => {
+    try {
+      const m = JSON.parse(raw);
+      const media = ['publish', 'subscribe', 'subscribe_answer', 'media'].includes(m.type) || String(m.event || '').match(/subscribe_offer|media_/) || m.type === 'ok' || m.type === 'error';
+      if (media) window.__dmSignals.push([Math.round(performance.now()), direction, m.type, m.event || '', m.id || m.re || '', m.version || '', m.code || m.reason || '', (String(m.sdp || '').match(/a=msid:\\S+ \\S+/g) || []).join(',')]);
+    } catch (error) {}
+  };
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) { super(...args); this.addEventListener('message', (event) => note('<', event.data)); }
+    send(data) { note('>', data); super.send(data); }
+  };
+  window.__dmJoin = { clickedAt: null, firstFrameAt: null };
+  document.addEventListener('click', (event) => {
+    if (!(event.target instanceof Element) || !event.target.closest('#join-button') || window.__dmJoin.clickedAt !== null) return;
+    window.__dmJoin.clickedAt = performance.now();
+    const poll = async () => {
+      for (const pc of made) {
+        let frames = 0;
+        const stats = await pc.getStats();
+      const address = (id) => { const c = stats.get(id); return c ? `${c.address}:${c.port} ${c.candidateType}` : null; };
+      stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0; });
+        if (frames > 0) { window.__dmJoin.firstFrameAt = performance.now(); return; }
+      }
+      setTimeout(poll, 10);
+    };
+    poll();
+  }, true);
+})();
+"""
+
+
 class Browser:
     def __init__(self, artifacts: Path, width: int = 1280, height: int = 720):
         options = webdriver.ChromeOptions()
@@ -45,6 +127,7 @@ class Browser:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
         self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _RECORD_CSP_VIOLATIONS})
+        self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _RECORD_PEER_CONNECTIONS})
         self.artifacts = artifacts
         self.console: list[dict] = []
 
@@ -64,6 +147,10 @@ class Browser:
         self.artifacts.mkdir(parents=True, exist_ok=True)
         self.driver.save_screenshot(str(path))
         return path
+
+    def media(self) -> list[dict]:
+        """The page's peer connections now (see _RECORD_PEER_CONNECTIONS)."""
+        return self.driver.execute_script("return window.__dmMedia ? window.__dmMedia() : []") or []
 
     def drain_console(self) -> list[dict]:
         self.console += self.driver.get_log("browser")

@@ -4,14 +4,20 @@ controls, and the final screens.
 
 Each person is a separate Chromium (own cookies): Alan (a member) hosts, Bob is a guest who waits to
 be let in, Grace (a member) joins directly and is later removed. Every assertion checks what someone
-sees on their own screen after another person acted. The server has no media yet (`publish` answers
-`unknown_type`), so the room must say so and stay fully usable. Screenshots of the main screens at
-1280x720 and 390x844 go to Tests/e2e/artifacts/<test>/; console errors and CSP violations fail the test.
+sees on their own screen after another person acted. Media goes through the server's SFU on loopback:
+each browser decodes the others' video (RTCPeerConnection stats, read through the DevTools-injected
+recorder in browser.py), over DTLS-SRTP, and a host's mute stops that person's audio at the others.
+Screenshots of the main screens at 1280x720 and 390x844 go to Tests/e2e/artifacts/<test>/; console
+errors and CSP violations fail the test. (The room without media is covered by the JS unit tests.)
 """
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
@@ -116,6 +122,85 @@ def join_as(browser, name: str | None = None) -> None:
 
 def in_room(browser) -> bool:
     return visible(browser, "#room") and len(elements(browser, "#tiles .tile")) > 0
+
+
+# --- Media, from the page's RTCPeerConnection stats ---------------------------------------------------
+
+SRTP_CIPHERS = ("AEAD_AES_128_GCM", "AES_CM_128_HMAC_SHA1_80")
+
+
+def srtp_cipher(name: str | None) -> str | None:
+    """The profile's name without the "SRTP_" prefix that this Chromium reports (SRTP_AEAD_AES_128_GCM)."""
+    return name[len("SRTP_"):] if name and name.startswith("SRTP_") else name
+
+
+def seat_of(browser, name: str) -> str:
+    """The seat of the tile whose name starts with `name` (tiles carry it as data-seat)."""
+    for tile in elements(browser, "#tiles .tile"):
+        if tile.find_element(By.CSS_SELECTOR, ".tile__name").get_attribute("textContent").startswith(name):
+            return tile.get_attribute("data-seat")
+    raise AssertionError(f"no tile for {name}")
+
+
+def inbound(browser, seat: str, source: str) -> dict:
+    """Totals of the subscribe side's inbound stream whose msid track id is `<seat>-<source>`."""
+    wanted = f"{seat}-{source}".lower()
+    total = {"framesDecoded": 0, "packetsReceived": 0, "streams": 0}
+    for connection in browser.media():
+        if connection["role"] != "subscribe":
+            continue
+        for stream in connection["inbound"]:
+            if (stream["track"] or "").lower() == wanted:
+                total["framesDecoded"] += stream["framesDecoded"]
+                total["packetsReceived"] += stream["packetsReceived"]
+                total["streams"] += 1
+    return total
+
+
+def frames_grow(browser, seat: str, source: str = "camera") -> None:
+    """Waits until frames of `<seat>-<source>` are decoded, then until more are (video keeps flowing)."""
+    try:
+        browser.wait_for(lambda: inbound(browser, seat, source)["framesDecoded"] > 0, timeout=SLOW)
+        first = inbound(browser, seat, source)["framesDecoded"]
+        browser.wait_for(lambda: inbound(browser, seat, source)["framesDecoded"] > first, timeout=SLOW)
+    except TimeoutException:
+        signals = browser.driver.execute_script("return window.__dmSignals")
+        raise AssertionError(f"no frames of {seat}-{source}: {json.dumps(browser.media())}\nsignaling: {json.dumps(signals)}") from None
+
+
+def secure_transports(browser) -> list[dict]:
+    """Both peer connections are up, each over a connected DTLS transport with an expected SRTP cipher."""
+    connections = browser.media()
+    roles = sorted(c["role"] for c in connections)
+    assert roles == ["publish", "subscribe"], connections
+    for connection in connections:
+        assert connection["connectionState"] == "connected", connection
+        assert connection["transports"], connection
+        for transport in connection["transports"]:
+            assert transport["dtlsState"] == "connected", transport
+            assert srtp_cipher(transport["srtpCipher"]) in SRTP_CIPHERS, transport
+    return connections
+
+
+def audio_stopped(browser, seat: str) -> bool:
+    """True once no audio packet of `seat` arrived for a second (samples one second apart agree)."""
+    before = inbound(browser, seat, "microphone")["packetsReceived"]
+    time.sleep(1)
+    return inbound(browser, seat, "microphone")["packetsReceived"] == before
+
+
+def audio_flowing(browser, seat: str) -> bool:
+    before = inbound(browser, seat, "microphone")["packetsReceived"]
+    time.sleep(0.5)
+    return inbound(browser, seat, "microphone")["packetsReceived"] > before
+
+
+def join_to_first_frame(browser) -> float | None:
+    """Milliseconds from the Join click to the first remote video frame decoded, as the page measured it."""
+    marks = browser.driver.execute_script("return window.__dmJoin")
+    if not marks or marks["clickedAt"] is None or marks["firstFrameAt"] is None:
+        return None
+    return round(marks["firstFrameAt"] - marks["clickedAt"], 1)
 
 
 def test_home_schedules_meetings_within_the_organisation_floor(world, browsers):
@@ -226,10 +311,11 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     join_as(host)
     host.wait_for(lambda: in_room(host), timeout=SLOW)
     assert tile_names(host) == [f"{alan['name']} (you)"]
-    # No media on this server yet: said plainly, and the room works without it.
-    host.wait_for(lambda: visible(host, "#media-status"), timeout=SLOW)
-    assert "aren't available on this server yet" in host.find("#media-status").text
+    # Media works here: no "not available" notice; the host's own tile shows his camera.
+    host.wait_for(lambda: len([c for c in host.media() if c["role"] == "publish" and c["connectionState"] == "connected"]) == 1, timeout=SLOW)
+    assert not visible(host, "#media-status")
     assert host.find(".tile .tile__avatar").get_attribute("textContent") == "AT"
+    assert host.driver.execute_script("return document.querySelector('#tiles .tile--self video').videoWidth") > 0
 
     # Bob, a guest, waits; the waiting screen shows nothing of the meeting.
     bob = browsers()
@@ -267,6 +353,32 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
         browser.wait_for(lambda b=browser: len(tile_names(b)) == 3, timeout=SLOW)
     bob.wait_for(lambda: "Grace Hopper joined" in announced(bob))
 
+    # Everyone sees everyone else's video: frames of each other person's camera are decoded (by msid
+    # "<SEAT>-camera"), and keep coming, over DTLS-SRTP with a negotiated SRTP profile.
+    people = {"host": host, "bob": bob, "grace": grace_browser}
+    names = {"host": alan["name"], "bob": "Bob Guest", "grace": grace["name"]}
+    seats = {key: seat_of(host, names[key]) for key in people if key != "host"}
+    seats["host"] = seat_of(bob, alan["name"])
+    for key, browser in people.items():
+        for other in people:
+            if other != key:
+                frames_grow(browser, seats[other], "camera")
+                browser.wait_for(lambda b=browser, o=other: b.driver.execute_script(
+                    "return document.querySelector(`#tiles .tile[data-seat='${arguments[0]}'] video`).videoWidth", seats[o]) > 0, timeout=SLOW)
+        secure_transports(browser)
+    # How long Grace (who joined straight into a meeting with two people sending) waited for video.
+    timing = {
+        "joinToFirstRemoteVideoFrameMs": {"grace": join_to_first_frame(grace_browser)},
+        "graceTransports": [{"role": c["role"], "transports": c["transports"]} for c in grace_browser.media()],
+    }
+    (grace_browser.artifacts / "join-to-first-frame.json").write_text(json.dumps(timing, indent=2) + "\n")
+    print(f"Join click -> first remote video frame decoded (Grace): {timing['joinToFirstRemoteVideoFrameMs']['grace']} ms")
+    screenshots(host, "room-live-video")
+    screenshots(grace_browser, "room-live-video-grace")
+    # Bob joined with his microphone on: his audio reaches Alan and Grace.
+    for browser in (host, grace_browser):
+        browser.wait_for(lambda b=browser: audio_flowing(b, seats["bob"]), timeout=SLOW)
+
     # Chat: Bob writes; the host reads it in the chat panel and Grace hears it through the live region.
     bob.find("#chat-toggle").click()
     bob.wait_for(lambda: visible(bob, "#chat-input"))
@@ -292,6 +404,9 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     assert bob.find("#mic-toggle").get_attribute("aria-pressed") == "false"
     host.wait_for(lambda: "You muted Bob Guest." in toasts(host))
     grace_browser.wait_for(lambda: "muted" in tile_label(grace_browser, "Bob Guest"))
+    # The SFU stops forwarding Bob's microphone: no more of his audio packets reach the others.
+    for browser in (host, grace_browser):
+        browser.wait_for(lambda b=browser: audio_stopped(b, seats["bob"]), timeout=SLOW)
     screenshots(bob, "room-muted-banner")
     # A host can only ask: Bob gets the request with an Unmute button, and unmuting is his own act.
     person_action(host, "Bob Guest", "ask")
@@ -300,6 +415,9 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     bob.find("#banners [data-banner='unmute'] .button--primary").click()
     bob.wait_for(lambda: bob.find("#mic-label").text == "Mute")
     host.wait_for(lambda: "microphone on" in tile_label(host, "Bob Guest"), timeout=SLOW)
+    # Unmuting himself sends his audio again.
+    for browser in (host, grace_browser):
+        browser.wait_for(lambda b=browser: audio_flowing(b, seats["bob"]), timeout=SLOW)
 
     # Screen sharing is for hosts here: Bob's button is disabled and says why.
     share = bob.find("#share-toggle")
@@ -320,6 +438,11 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     host.wait_for(lambda: "presenting" in tile_label(host, "Bob Guest"), timeout=SLOW)
     host.wait_for(lambda: "tile--screen" in host.find("#tiles .tile").get_attribute("class"))
     assert host.find("#tiles").get_attribute("data-mode") == "screen"
+    # The screen is a new track on Bob's publish connection: the host and Grace decode it, and the
+    # host's large tile shows it.
+    for browser in (host, grace_browser):
+        frames_grow(browser, seats["bob"], "screen")
+    host.wait_for(lambda: host.driver.execute_script("return document.querySelector('#tiles .tile--screen video').videoWidth") > 0, timeout=SLOW)
     screenshots(host, "room-screen-share")
     # The host stops it; Bob is told and his capture ends.
     person_action(host, "Bob Guest", "share")
@@ -327,6 +450,8 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     bob.wait_for(lambda: bob.find("#share-label").text == "Share screen")
     host.wait_for(lambda: "presenting" not in tile_label(host, "Bob Guest"))
     assert bob.driver.execute_script("return document.querySelector('#tiles .tile--screen') === null")
+    # Bob's camera still reaches the others after the screen went away.
+    frames_grow(host, seats["bob"], "camera")
 
     # Remove Grace without allowing her back: she sees why, and her rejoin is refused.
     person_action(host, "Grace Hopper", "remove")
@@ -453,8 +578,8 @@ def test_deny_and_a_co_host_who_admits(world, browsers):
 
 def test_the_room_resumes_its_place_after_a_server_restart(world, browsers):
     """The server goes away mid-meeting: both people see "Reconnecting…", and once it is back each
-    browser resumes its own seat (resume token) by itself: the same people, and chat reaches the
-    other side again. (Runs last in this module: it restarts the module's server.)"""
+    browser resumes its own seat (resume token) by itself: the same people, video flows again, and
+    chat reaches the other side again. (Runs last in this module: it restarts the module's server.)"""
     server = world.server
     alan = MEMBERS["alan"]
     meeting = create_meeting(world.members["alan"], "Resilience drill", waitingRoom="off")
@@ -481,6 +606,13 @@ def test_the_room_resumes_its_place_after_a_server_restart(world, browsers):
         browser.wait_for(lambda b=browser: not visible(b, "#reconnecting") and visible(b, "#room"), timeout=SLOW)
     assert sorted(tile_names(host)) == sorted([f"{alan['name']} (you)", "Rita Guest"])
     assert sorted(tile_names(guest)) == sorted([alan["name"], "Rita Guest (you)"])
+    # The restarted server brought both seats back muted with the camera off; each browser says again
+    # what it sends, and media starts again on the new SFU: each side decodes the other's camera.
+    host.wait_for(lambda: "camera on" in tile_label(host, "Rita Guest") and "microphone on" in tile_label(host, "Rita Guest"), timeout=SLOW)
+    frames_grow(host, seat_of(host, "Rita Guest"), "camera")
+    frames_grow(guest, seat_of(guest, alan["name"]), "camera")
+    for browser in (host, guest):
+        secure_transports(browser)
     guest.find("#chat-toggle").click()
     guest.wait_for(lambda: visible(guest, "#chat-input"))
     guest.find("#chat-input").send_keys("Still here" + Keys.ENTER)

@@ -1,8 +1,13 @@
 import { deepEqual, equal, ok, test } from "./harness.js";
-import { OfferQueue, isMediaUnavailable, msidByMid, parseMsid, publishTracks } from "../../../Web/assets/js/media.js";
+import { OfferQueue, isMediaUnavailable, msidByMid, parseMsid, publishTracks, shouldRecover } from "../../../Web/assets/js/media.js";
 
 const SEAT = "0F8E4C52-3A7B-4C8D-9E0F-112233445566";
 const seat = SEAT.toLowerCase();
+
+test("msid: the SFU's upper-case seats (as in signaling) read the same", () => {
+  deepEqual(parseMsid(`${SEAT} ${SEAT}-camera`), { seat, source: "camera" });
+  deepEqual(parseMsid(`${SEAT} ${SEAT}-screen`), { seat, source: "screen" });
+});
 
 test("msid: stream id is the seat, track id '<seat>-<source>'; seats in lower case", () => {
   deepEqual(parseMsid(`${seat} ${seat}-camera`), { seat, source: "camera" });
@@ -67,4 +72,11 @@ test("media unavailable: unknown command, or no SFU before media ever worked", (
   equal(isMediaUnavailable({ code: "conflict" }, { everWorked: true }), false);
   equal(isMediaUnavailable({ code: "forbidden" }), false);
   equal(isMediaUnavailable(null), false);
+});
+
+test("media closed: reopened after a failure, not after our own close or the server's", () => {
+  ok(shouldRecover("consentTimeout"));
+  ok(shouldRecover('dtlsFailure("handshake timed out")'));
+  equal(shouldRecover("closedByPeer"), false);
+  equal(shouldRecover("closedByRouter"), false);
 });

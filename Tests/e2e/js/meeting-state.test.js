@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, test } from "./harness.js";
-import { applyJoinAnswer, initialState, me, recordingRule, reduce, screenShareRule } from "../../../Web/assets/js/meeting-state.js";
+import { applyJoinAnswer, initialState, me, mediaToReassert, recordingRule, reduce, screenShareRule } from "../../../Web/assets/js/meeting-state.js";
 
 const SETTINGS = { whoMayShareScreen: "hosts", whoMayRecord: "hosts", chatEnabled: true, e2ee: false };
 const person = (seat, name, extra = {}) => ({
@@ -136,4 +136,12 @@ test("state: unknown events change nothing", () => {
   const { state, notices } = reduce(before, { type: "event", event: "something_new" });
   equal(state, before);
   equal(notices.length, 0);
+});
+
+test("state: after a resume, the microphone and camera state the server lost is sent again", () => {
+  const had = { audioMuted: false, videoOn: true };
+  deepEqual(mediaToReassert(had, { audioMuted: true, videoOn: false }), { audioMuted: false, videoOn: true });
+  deepEqual(mediaToReassert({ audioMuted: true, videoOn: false }, { audioMuted: false, videoOn: false }), { audioMuted: true });
+  equal(mediaToReassert(had, { ...had }), null);
+  equal(mediaToReassert(null, had), null);
 });

@@ -17,7 +17,8 @@ function source(name) {
 /**
  * `{seat, source}` from an msid value, or null when it is not one of ours. The stream id is the
  * sender's seat and the track id `<seat>-<source>` (or, in the first draft, just `<source>`). Seats
- * are compared without regard to case (the SFU spells them in lower case, signaling in upper).
+ * (upper-case UUIDs in signaling and in the SFU's msid) are compared without regard to case and
+ * returned in lower case.
  */
 export function parseMsid(value) {
   const parts = String(value ?? "").trim().split(/\s+/);
@@ -88,18 +89,19 @@ export class OfferQueue {
   }
 }
 
-function gathered(pc, timeout = 3000) {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      if (pc.iceGatheringState !== "complete") return;
-      pc.removeEventListener("icegatheringstatechange", done);
-      resolve();
-    };
-    pc.addEventListener("icegatheringstatechange", done);
-    setTimeout(resolve, timeout);
-  });
+/**
+ * Whether a `media_closed` should be answered by opening that connection again. Not when this page
+ * closed it itself (`closedByPeer`: a new connection replaced it, or we left), nor when the server
+ * did (`closedByRouter`: removal, the end of the meeting, or a newer publish/subscribe of ours);
+ * yes when it failed (consent lost, DTLS failure).
+ */
+export function shouldRecover(reason) {
+  const name = String(reason ?? "");
+  return !(name.startsWith("closedByPeer") || name.startsWith("closedByRouter"));
 }
+
+// The SFU is ICE-lite: it never sends connectivity checks and learns each browser's address from the
+// browser's own checks, so descriptions go out at once, without waiting for candidates to be gathered.
 
 /**
  * The two peer connections of one participant. `request(type, fields)` sends a signaling command and
@@ -126,9 +128,21 @@ export class MediaSession {
     this.tracks = {};
     this.offers = new OfferQueue();
     this.chain = Promise.resolve();
+    this.publishing = Promise.resolve();
+    // A closed RTCPeerConnection leaves its pending operations unsettled; `guard` ends them instead.
+    this.closed = new Promise((_, reject) => {
+      this.rejectClosed = reject;
+    });
+    this.closed.catch(() => {});
+  }
+
+  /** `operation`'s outcome, or a rejection with code `closed` once the session is closed. */
+  guard(operation) {
+    return Promise.race([operation, this.closed]);
   }
 
   unavailable(error) {
+    if (!this.available) return true;
     if (!isMediaUnavailable(error, { everWorked: this.everWorked })) return false;
     this.available = false;
     this.close();
@@ -136,13 +150,30 @@ export class MediaSession {
     return true;
   }
 
-  /** Starts both connections: publishes `tracks` (`{microphone, camera, screen}`) and subscribes. */
+  /**
+   * Starts both connections at once: publishes `tracks` (`{microphone, camera, screen}`) and
+   * subscribes. The server handles the two commands in order; neither waits for the other.
+   */
   async start(tracks) {
-    if (await this.publish(tracks)) await this.subscribe();
+    await Promise.all([this.publish(tracks), this.subscribe()]);
   }
 
-  /** Publishes the given tracks (each a MediaStreamTrack or null); a later call renegotiates. */
+  /**
+   * Publishes the given tracks (each a MediaStreamTrack or null); a later call renegotiates. Calls run
+   * one after another: an offer is answered before the next one is made.
+   */
   async publish(tracks = this.tracks) {
+    const turn = this.publishing.catch(() => {}).then(() => this.publishNow(tracks));
+    this.publishing = turn;
+    try {
+      return await turn;
+    } catch (error) {
+      if (error?.code === "closed" && !this.available) return false;
+      throw error;
+    }
+  }
+
+  async publishNow(tracks) {
     if (!this.available) return false;
     this.tracks = tracks;
     this.publisher ??= new RTCPeerConnection(this.config);
@@ -153,18 +184,18 @@ export class MediaSession {
         transceiver = this.publisher.addTransceiver(track, { direction: "sendonly" });
         this.senders.set(source, transceiver);
       } else if (transceiver) {
-        await transceiver.sender.replaceTrack(track);
+        await this.guard(transceiver.sender.replaceTrack(track));
         transceiver.direction = track ? "sendonly" : "inactive";
       }
     }
     if (this.senders.size === 0) return true; // nothing to send (no devices); still subscribe
-    const offer = await this.publisher.createOffer();
-    await this.publisher.setLocalDescription(offer);
-    await gathered(this.publisher);
+    const publisher = this.publisher;
+    const offer = await this.guard(publisher.createOffer());
+    await this.guard(publisher.setLocalDescription(offer));
     const entries = [...this.senders].map(([source, transceiver]) => ({ source, mid: transceiver.mid, active: transceiver.direction === "sendonly" }));
     try {
-      const answer = await this.request("publish", { sdp: this.publisher.localDescription.sdp, tracks: publishTracks(entries) });
-      await this.publisher.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+      const answer = await this.request("publish", { sdp: offer.sdp, tracks: publishTracks(entries) });
+      await this.guard(publisher.setRemoteDescription({ type: "answer", sdp: answer.sdp }));
       this.everWorked = true;
       return true;
     } catch (error) {
@@ -186,6 +217,7 @@ export class MediaSession {
       if (this.unavailable(error)) return;
       throw error;
     }
+    if (!this.available) return;
     this.everWorked = true;
     await this.handleSubscribeOffer({ version: first.version ?? 1, sdp: first.sdp });
   }
@@ -211,27 +243,28 @@ export class MediaSession {
   }
 
   async answer(offer) {
-    if (!this.subscriber) {
-      this.subscriber = new RTCPeerConnection(this.config);
-      const subscriber = this.subscriber;
-      subscriber.addEventListener("track", (event) => {
-        const identity = msidByMid(subscriber.remoteDescription?.sdp).get(event.transceiver.mid);
-        if (!identity) return;
-        this.onTrack?.(identity.seat, identity.source, event.track);
-      });
-    }
-    const before = msidByMid(this.subscriber.remoteDescription?.sdp);
-    await this.subscriber.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    this.subscriber ??= new RTCPeerConnection(this.config);
+    const subscriber = this.subscriber;
+    const same = (a, b) => a && b && a.seat === b.seat && a.source === b.source;
+    const before = msidByMid(subscriber.remoteDescription?.sdp);
+    await this.guard(subscriber.setRemoteDescription({ type: "offer", sdp: offer.sdp }));
     const after = msidByMid(offer.sdp);
     // Recycled m-lines: a track that left (or was replaced) is gone from its tile.
     for (const [mid, identity] of before) {
-      const now = after.get(mid);
-      if (!now || now.seat !== identity.seat || now.source !== identity.source) this.onTrackGone?.(identity.seat, identity.source);
+      if (!same(after.get(mid), identity)) this.onTrackGone?.(identity.seat, identity.source);
     }
-    const answer = await this.subscriber.createAnswer();
-    await this.subscriber.setLocalDescription(answer);
-    await gathered(this.subscriber);
-    await this.request("subscribe_answer", { version: offer.version, sdp: this.subscriber.localDescription.sdp });
+    // Tracks by mid, from the transceivers themselves: a recycled m-line reuses its receiver (and may
+    // fire no "track" event), so every section whose msid is new or changed is handed over here.
+    for (const transceiver of subscriber.getTransceivers()) {
+      const identity = transceiver.mid === null ? undefined : after.get(transceiver.mid);
+      if (identity && !same(before.get(transceiver.mid), identity)) this.onTrack?.(identity.seat, identity.source, transceiver.receiver.track);
+    }
+    const answer = await this.guard(subscriber.createAnswer());
+    // The SFU drops every datagram of this connection until it has the answer, and the browser starts
+    // its checks (then DTLS) as soon as the answer is set locally: send it first, so no check or
+    // handshake packet is lost and retried seconds later.
+    await this.request("subscribe_answer", { version: offer.version, sdp: answer.sdp });
+    if (this.subscriber === subscriber) await this.guard(subscriber.setLocalDescription(answer));
   }
 
   /** Each remote microphone's current level (0…1) by seat: the active speaker is the loudest. */
@@ -247,6 +280,7 @@ export class MediaSession {
   }
 
   close() {
+    this.rejectClosed(Object.assign(new Error("The media session closed."), { code: "closed" }));
     this.publisher?.close();
     this.subscriber?.close();
     this.publisher = null;

@@ -41,6 +41,19 @@ function fromSnapshot(state, meeting) {
   };
 }
 
+/**
+ * After a resume: the microphone and camera state (`{audioMuted?, videoOn?}`) to send again because the
+ * server's view of you (`after`) lost what you had (`before`) — a server restart brings seats back
+ * muted with the camera off — or null when they agree.
+ */
+export function mediaToReassert(before, after) {
+  if (!before || !after) return null;
+  const fields = {};
+  if (before.audioMuted !== after.audioMuted) fields.audioMuted = before.audioMuted;
+  if (before.videoOn !== after.videoOn) fields.videoOn = before.videoOn;
+  return Object.keys(fields).length ? fields : null;
+}
+
 export function me(state) {
   return state.participants.find((p) => p.seat === state.seat) ?? null;
 }

@@ -3,10 +3,10 @@
 // page shows the outcome of each message (meeting-state.js) and answers every action with feedback.
 import { ApiError, getJSON, postJSON, setCsrfToken } from "./api.js";
 import { SignalingSocket } from "./signaling.js";
-import { applyJoinAnswer, initialState, isModerator, me, reduce, screenShareRule } from "./meeting-state.js";
+import { applyJoinAnswer, initialState, isModerator, me, mediaToReassert, reduce, screenShareRule } from "./meeting-state.js";
 import { SHORTCUTS, keyLabel, shortcutFor } from "./shortcuts.js";
 import { backoffDelay, finalScreen, shouldResume, withinResumeWindow } from "./reconnect.js";
-import { MediaSession } from "./media.js";
+import { MediaSession, shouldRecover } from "./media.js";
 import { drawIcons } from "./icons.js";
 import { byId, make } from "./dom.js";
 import { announce, banner, clearBanners, toast } from "./feedback.js";
@@ -220,17 +220,20 @@ function localTrack(kind) {
 }
 
 async function enterRoom() {
-  show("room");
-  buildShortcutHelp();
-  render();
-  byId("mic-toggle").focus();
   const self = me(state);
   const audioMuted = Boolean(self?.audioMuted) || !byId("join-mic-on").checked || !localTrack("audio");
   const videoOn = byId("join-camera-on").checked && Boolean(localTrack("video"));
   setLocal({ audioMuted, videoOn });
-  await act("media", { audioMuted, videoOn });
-  if (state.recording) askConsent();
+  // Media first, then the room is drawn. The server handles commands in order: the state (what the
+  // SFU lets through) is set before the publish that follows, without waiting for its answer.
+  const told = act("media", { audioMuted, videoOn });
   startMedia();
+  show("room");
+  buildShortcutHelp();
+  render();
+  byId("mic-toggle").focus();
+  if (state.recording) askConsent();
+  await told;
 }
 
 function setLocal({ audioMuted, videoOn }) {
@@ -281,6 +284,7 @@ function onEvent(message) {
   }
   if (message.event === "media_connected") return;
   if (message.event === "media_closed") {
+    if (!shouldRecover(message.reason)) return;
     media?.recover(message.connection).catch(() => toast("Audio and video were interrupted; rejoin if they don't come back.", "error"));
     return;
   }
@@ -329,6 +333,7 @@ async function reconnect() {
       const answer = await candidate.request("resume", { resumeToken });
       resumeToken = answer.resumeToken;
       const wasIn = state.phase === "in_meeting";
+      const previous = me(state);
       state = applyJoinAnswer(state, answer);
       overlay.hidden = true;
       byId("room").inert = false;
@@ -336,6 +341,13 @@ async function reconnect() {
       if (state.phase === "waiting") enterWaiting();
       else if (!wasIn) enterRoom();
       else {
+        // A restarted server brings the seat back muted with the camera off: say again what we send
+        // (before publishing, so the SFU lets it through).
+        const reassert = mediaToReassert(previous, me(state));
+        if (reassert) {
+          setLocal(reassert);
+          act("media", reassert);
+        }
         render();
         startMedia();
       }

@@ -89,10 +89,13 @@ extension MeetingHub {
             guard let seat = UUID(uuidString: participant) else { return }
             rooms[meetingID]?.connections[seat]?.send(.message(["type": "event", "event": "media_connected", "connection": role.rawValue]))
         case .closed(let meetingID, let participant, let role, let reason):
-            guard let seat = UUID(uuidString: participant) else { return }
-            if role == .subscribe { mediaRooms[meetingID]?.subscribeVersions[seat] = nil }
+            // The router's own closes follow what the hub asked for (a removal, the end, or a newer
+            // publish/subscribe replacing the connection): the participant learns of those otherwise,
+            // and a late event about a replaced connection must not touch its successor. The offer
+            // numbering is left alone: a new `subscribe` starts it again at 1.
+            guard let seat = UUID(uuidString: participant), reason != .closedByRouter else { return }
             rooms[meetingID]?.connections[seat]?
-                .send(.message(["type": "event", "event": "media_closed", "connection": role.rawValue, "reason": "\(reason)"]))
+                .send(.message(["type": "event", "event": "media_closed", "connection": role.rawValue, "reason": Self.name(of: reason)]))
         }
     }
 
@@ -142,6 +145,16 @@ extension MeetingHub {
     }
 
     // MARK: Helpers
+
+    /// The `reason` of a `media_closed` event.
+    static func name(of reason: PeerCloseReason) -> String {
+        switch reason {
+        case .consentTimeout: "consentTimeout"
+        case .dtlsFailure: "dtlsFailure"
+        case .closedByRouter: "closedByRouter"
+        case .closedByPeer: "closedByPeer"
+        }
+    }
 
     private func requireMedia() throws -> any MediaPlane {
         guard let mediaPlane else { throw MeetError(.conflict, "This server has no media (SFU) configured.") }

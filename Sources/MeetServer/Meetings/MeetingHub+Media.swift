@@ -114,32 +114,38 @@ extension MeetingHub {
         if ended && before.isEmpty { return }
         let logger = logger
         enqueueMedia(meetingID) {
-            do {
-                if ended {
-                    try await plane.closeMeeting(meetingID)
-                    return
+            // Each call stands alone: one the SFU refuses must not skip the others (a removal above all).
+            func attempt(_ body: () async throws -> Void) async {
+                do {
+                    try await body()
+                } catch {
+                    logger.error("The SFU refused a change of the meeting state", metadata: ["event": "media.sync_failed", "error": "\(error)"])
                 }
-                for (seat, old) in before {
-                    let participant = seat.uuidString
-                    guard let new = grants[seat] else {
-                        try await plane.removeParticipant(meeting: meetingID, participant: participant)
-                        continue
-                    }
-                    for (source, was, now) in [(TrackSource.microphone, old.audio, new.audio), (.camera, old.camera, new.camera)] where was != now {
+            }
+            if ended {
+                await attempt { try await plane.closeMeeting(meetingID) }
+                return
+            }
+            for (seat, old) in before {
+                let participant = seat.uuidString
+                guard let new = grants[seat] else {
+                    await attempt { try await plane.removeParticipant(meeting: meetingID, participant: participant) }
+                    continue
+                }
+                for (source, was, now) in [(TrackSource.microphone, old.audio, new.audio), (.camera, old.camera, new.camera)] where was != now {
+                    await attempt {
                         if now {
                             try await plane.resumeProducer(meeting: meetingID, participant: participant, source: source)
                         } else {
                             try await plane.pauseProducer(meeting: meetingID, participant: participant, source: source)
                         }
                     }
-                    if old.screen && !new.screen {
-                        for source in [TrackSource.screen, .screenAudio] {
-                            try await plane.closeProducer(meeting: meetingID, participant: participant, source: source)
-                        }
+                }
+                if old.screen && !new.screen {
+                    for source in [TrackSource.screen, .screenAudio] {
+                        await attempt { try await plane.closeProducer(meeting: meetingID, participant: participant, source: source) }
                     }
                 }
-            } catch {
-                logger.error("The SFU refused a change of the meeting state", metadata: ["event": "media.sync_failed", "error": "\(error)"])
             }
         }
     }

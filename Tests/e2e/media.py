@@ -9,7 +9,7 @@ import collections
 
 import aioice.ice
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
-from aiortc.rtcconfiguration import RTCIceTransportPolicy
+from aiortc.rtcconfiguration import RTCBundlePolicy, RTCIceTransportPolicy
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 from aiortc.rtcrtpsender import RTCRtpSender
 
@@ -24,11 +24,14 @@ def prefer_vp8(transceiver) -> None:
     transceiver.setCodecPreferences([c for c in codecs if c.mimeType in ("video/VP8", "video/rtx")])
 
 
+# max-bundle, as browsers are usually configured: the SFU bundles every section anyway, and under
+# aiortc's default ("balanced") an offer with two sections of one kind leaves the second of them on
+# a transport aiortc discards when it applies BUNDLE, so that track never reaches its receiver.
 def configuration_from(media: dict) -> RTCConfiguration:
     """The peer-connection configuration a browser builds from the join answer's `meeting.media`."""
     servers = [RTCIceServer(urls=server["urls"], username=server["username"], credential=server["credential"]) for server in media["iceServers"]]
     policy = RTCIceTransportPolicy.RELAY if media["iceTransportPolicy"] == "relay" else RTCIceTransportPolicy.ALL
-    return RTCConfiguration(iceServers=servers, iceTransportPolicy=policy)
+    return RTCConfiguration(iceServers=servers, iceTransportPolicy=policy, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
 
 class MediaParticipant:
@@ -36,7 +39,7 @@ class MediaParticipant:
 
     def __init__(self, socket: Signaling, configuration: RTCConfiguration | None = None):
         self.socket = socket
-        self.configuration = configuration or RTCConfiguration(iceServers=[])
+        self.configuration = configuration or RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         self.publisher: RTCPeerConnection | None = None
         self.subscriber: RTCPeerConnection | None = None
         # Decoded frames per remote track id (`<seat>-<source>`).

@@ -53,16 +53,6 @@ def track(socket, source: str) -> str:
     return f"{socket.seat}-{source}"
 
 
-# When one subscribe offer adds several sections of the same kind (a late joiner; a publisher adding
-# camera and screen together), aiortc 1.16 hands two of the streams to one receiver and the other
-# decodes nothing, although the SFU sends each on the SSRC and payload type its offer announced
-# (RouterMultiTrackTests checks that) and Chromium decodes them all (test_meeting_ui). Kept as
-# strict expected failures until the SFU works around it (distinct payload types per section, or
-# holding a new section's packets until the receiver has them): the day they pass, the markers go.
-SEVERAL_TRACKS_AT_ONCE = pytest.mark.xfail(strict=True, reason="aiortc mixes same-kind sections added in one offer; see the comment above")
-
-
-@SEVERAL_TRACKS_AT_ONCE
 def test_three_participants_decode_each_others_video_and_audio(world):
     meeting = create_meeting(world.owner, "Media", waitingRoom="guests")
 
@@ -141,7 +131,6 @@ def test_a_hosts_mute_and_stop_video_stop_the_tracks_in_the_sfu_until_the_person
     run(scenario())
 
 
-@SEVERAL_TRACKS_AT_ONCE
 def test_a_screen_is_accepted_only_while_sharing_is_allowed_and_stops_when_a_host_stops_it(world):
     meeting = create_meeting(world.owner, "Screen media", whoMayShareScreen="hosts")
 

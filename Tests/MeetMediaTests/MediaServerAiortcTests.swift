@@ -138,3 +138,58 @@ import Testing
         return nil
     }
 }
+
+extension MediaServerAiortcTests {
+    /// Two aiortc publishers, then one aiortc subscriber whose first offer has all four of their
+    /// sections at once: two Opus sections share a payload type, as do the two VP8 ones, so aiortc
+    /// can route each packet only by the SSRC the offer announced for its section.
+    @Test(.enabled(if: python != nil || inCI, "set DIGITALMEET_TEST_PYTHON to a Python with aiortc 1.16.0 (scripts/test does)"))
+    func lateSubscriberDecodesAudioAndVideoOfTwoPublishers() async throws {
+        guard let python = try Self.requirePython() else { return }
+        let certificate = try DTLSEndpointTests.certificate(name: "sfu")
+        let server = try await MediaServer.start(
+            configuration: .init(host: "127.0.0.1", port: 0, certificate: certificate, profiles: SRTPProfile.allCases, consentTimeout: .seconds(600))
+        )
+        let publishers = try (0..<2).map { _ in try PythonPeer(python: python, script: "publisher.py") }
+        let subscriber = try PythonPeer(python: python, script: "subscriber.py")
+        defer {
+            for publisher in publishers { publisher.stop() }
+            subscriber.stop()
+        }
+        for (index, publisher) in publishers.enumerated() {
+            var messages = publisher.messages.makeAsyncIterator()
+            let offer = try #require(await Self.next("offer", from: &messages), "publisher \(index): \(publisher.stderr)")
+            let answer = try await server.publish(
+                meeting: "m",
+                participant: "pub\(index)",
+                offerSDP: try #require(offer.sdp),
+                allowedSources: [.microphone, .camera]
+            )
+            try publisher.send(PeerMessage(type: "answer", sdp: answer))
+        }
+        let offer = try await server.subscribe(meeting: "m", participant: "viewer")
+        #expect(try SessionDescription(parsing: offer).media.map(\.kind) == [.video, .audio, .video, .audio])
+        try subscriber.send(PeerMessage(type: "offer", sdp: offer))
+        var messages = subscriber.messages.makeAsyncIterator()
+        let reply = try #require(await Self.next("answer", from: &messages), "subscriber: \(subscriber.stderr)")
+        try await server.applySubscribeAnswer(meeting: "m", participant: "viewer", answerSDP: try #require(reply.sdp))
+        let tracks = ["video-0", "audio-1", "video-2", "audio-3"]
+        var last = PeerMessage(type: "frames", video: 0, audio: 0)
+        var reports = 0
+        while reports < 80, let message = await messages.next() {
+            if message.type == "frames" {
+                last = message
+                reports += 1
+            }
+            let frames = last.tracks ?? [:]
+            if tracks.allSatisfy({ (frames[$0] ?? 0) >= Self.requiredVideoFrames }) { break }
+            if message.type == "state" && message.state == "failed" { break }
+        }
+        print("aiortc late subscriber of two publishers: decoded frames \(last.tracks ?? [:]), \(try await server.metrics())")
+        // Each track, audio and video, must decode on its own: 60 frames are 2 s of video, 1.2 s of audio.
+        for track in tracks {
+            #expect((last.tracks?[track] ?? 0) >= Self.requiredVideoFrames, "\(track); subscriber stderr: \(subscriber.stderr)")
+        }
+        try await server.close()
+    }
+}

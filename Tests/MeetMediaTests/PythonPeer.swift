@@ -8,6 +8,8 @@ struct PeerMessage: Codable, Sendable {
     var state: String?
     var video: Int?
     var audio: Int?
+    /// Decoded frames per track ("<kind>-<mid>"), from subscriber.py.
+    var tracks: [String: Int]?
 }
 
 /// A Python script run as a child process, talking JSON lines over stdin and stdout; its stderr

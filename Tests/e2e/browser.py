@@ -39,7 +39,14 @@ _RECORD_PEER_CONNECTIONS = """
   if (!Native) return;
   const made = [];
   window.RTCPeerConnection = class extends Native {
-    constructor(...args) { super(...args); made.push(this); }
+    constructor(...args) {
+      super(...args);
+      made.push(this);
+      // Connection milestones, next to the signaling in window.__dmSignals (the join timeline).
+      const at = (what) => () => window.__dmSignals.push([Math.round(performance.now()), 'pc' + made.indexOf(this), what, this.iceConnectionState, this.connectionState]);
+      this.addEventListener('iceconnectionstatechange', at('ice'));
+      this.addEventListener('connectionstatechange', at('connection'));
+    }
   };
   function msids(sdp) {
     const byMid = {};
@@ -81,7 +88,7 @@ _RECORD_PEER_CONNECTIONS = """
   const note = (direction, raw) => {
     try {
       const m = JSON.parse(raw);
-      const media = ['publish', 'subscribe', 'subscribe_answer', 'media'].includes(m.type) || String(m.event || '').match(/subscribe_offer|media_/) || m.type === 'ok' || m.type === 'error';
+      const media = ['join', 'publish', 'subscribe', 'subscribe_answer', 'media'].includes(m.type) || String(m.event || '').match(/subscribe_offer|media_/) || m.type === 'ok' || m.type === 'error';
       if (media) window.__dmSignals.push([Math.round(performance.now()), direction, m.type, m.event || '', m.id || m.re || '', m.version || '', m.code || m.reason || '', (String(m.sdp || '').match(/a=msid:\\S+ \\S+/g) || []).join(',')]);
     } catch (error) {}
   };
@@ -93,6 +100,7 @@ _RECORD_PEER_CONNECTIONS = """
   document.addEventListener('click', (event) => {
     if (!(event.target instanceof Element) || !event.target.closest('#join-button') || window.__dmJoin.clickedAt !== null) return;
     window.__dmJoin.clickedAt = performance.now();
+    window.__dmSignals.push([Math.round(window.__dmJoin.clickedAt), 'click']);
     const poll = async () => {
       for (const pc of made) {
         let frames = 0;

@@ -370,6 +370,9 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     timing = {
         "joinToFirstRemoteVideoFrameMs": {"grace": join_to_first_frame(grace_browser)},
         "graceTransports": [{"role": c["role"], "transports": c["transports"]} for c in grace_browser.media()],
+        # [page ms, direction, type, event, id, version, …]: the signaling and connection milestones.
+        "graceTimeline": grace_browser.driver.execute_script("return window.__dmSignals"),
+        "graceFirstFrameAt": grace_browser.driver.execute_script("return window.__dmJoin"),
     }
     (grace_browser.artifacts / "join-to-first-frame.json").write_text(json.dumps(timing, indent=2) + "\n")
     print(f"Join click -> first remote video frame decoded (Grace): {timing['joinToFirstRemoteVideoFrameMs']['grace']} ms")

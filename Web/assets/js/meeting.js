@@ -26,6 +26,7 @@ let leaving = false;
 let finalEvent = null;
 let session = null;
 let devices = null; // the device check; its stream is what the room sends
+let devicesReady = Promise.resolve(); // settles when the device check has its stream (or gave up)
 let media = null;
 let mediaUnavailable = false;
 const remoteTracks = new Map(); // "<seat in lower case> <source>" → MediaStreamTrack
@@ -137,7 +138,13 @@ async function boot() {
     event.preventDefault();
     join();
   });
-  await devices.start();
+  devicesReady = devices.start().catch(() => {});
+  await devicesReady;
+}
+
+/** Waits for `promise`, but no longer than `ms` milliseconds. */
+function atMost(promise, ms) {
+  return Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms))]);
 }
 
 async function join() {
@@ -220,6 +227,9 @@ function localTrack(kind) {
 }
 
 async function enterRoom() {
+  // Someone quick clicks Join before the camera and microphone have opened: wait for them (a
+  // permission prompt still open does not hold the room back for long), so the room sends them.
+  await atMost(devicesReady, 5000);
   const self = me(state);
   const audioMuted = Boolean(self?.audioMuted) || !byId("join-mic-on").checked || !localTrack("audio");
   const videoOn = byId("join-camera-on").checked && Boolean(localTrack("video"));

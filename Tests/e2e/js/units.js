@@ -9,6 +9,7 @@ import "./device-check.test.js";
 import "./media-session.test.js";
 import "./sframe.test.js";
 import "./e2ee-keys.test.js";
+import "./e2ee-session.test.js";
 import "./e2ee-transform.test.js";
 
 const results = await run();

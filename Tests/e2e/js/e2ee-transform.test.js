@@ -31,13 +31,10 @@ function canvasTrack(width, height) {
   return track;
 }
 
-function audioTrack() {
-  const context = new AudioContext();
-  const destination = context.createMediaStreamDestination();
-  const oscillator = context.createOscillator();
-  oscillator.connect(destination);
-  oscillator.start();
-  return destination.stream.getAudioTracks()[0];
+/** The fake microphone (a suspended AudioContext, without a user gesture, would send no audio frames at all). */
+async function audioTrack() {
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  return stream.getAudioTracks()[0];
 }
 
 function gathered(pc) {
@@ -79,7 +76,7 @@ async function loopback(mode, { width = 320, height = 180 } = {}) {
   receiveSide.configure({ meetingId: MEETING, seat: RECEIVER });
   const sender = new RTCPeerConnection(sendSide.peerConfig({}));
   const receiver = new RTCPeerConnection(receiveSide.peerConfig({}));
-  const tracks = { camera: canvasTrack(width, height), microphone: audioTrack() };
+  const tracks = { camera: canvasTrack(width, height), microphone: await audioTrack() };
   for (const [source, track] of Object.entries(tracks)) {
     const transceiver = sender.addTransceiver(track, { direction: "sendonly" });
     ok(preferE2eeCodecs(transceiver, track.kind), "codec preferences accepted for " + track.kind);

@@ -68,15 +68,16 @@ export class E2EESession {
 
   /** The participants in the meeting changed (joins, leaves, announced keys). */
   update(participants) {
-    return this.enqueue(() => this.apply(participants));
+    return this.enqueue(async () => {
+      await this.apply(participants);
+      this.onChange();
+    });
   }
 
   async apply(participants) {
     this.participants = participants ?? [];
     this.seats = new Map(this.participants.map((p) => [seatId(p.seat), p.seat]));
-    const before = this.leader;
     this.leader = keyLeader(this.participants);
-    if (before !== this.leader) this.onChange();
     if (!this.identity || this.leader !== this.seat || !this.ownKeyListed()) {
       this.holders = null;
       this.stopRotation();
@@ -90,7 +91,6 @@ export class E2EESession {
     const { action, joined } = rekeyAction(this.holders, current);
     if (action === "fresh") await this.rekeyFresh(current);
     else if (action === "ratchet") await this.rekeyRatchet(current, joined);
-    this.onChange();
   }
 
   ownKeyListed() {

@@ -44,6 +44,7 @@ export class E2EESession {
     this.holders = null; // as leader: seat → public key of those given the latest secret
     this.rotation = null;
     this.switchTimer = null;
+    this.announceError = null; // the server's code when it refused our public key
     this.rejected = 0; // key messages ignored (not from the leader, malformed, not for us)
     this.queue = Promise.resolve();
     this.closed = false;
@@ -62,7 +63,13 @@ export class E2EESession {
   start() {
     return this.enqueue(async () => {
       this.identity ??= await generateIdentity();
-      await this.send("e2ee_public_key", { publicKey: this.identity.publicKeyText });
+      this.announceError = null;
+      try {
+        await this.send("e2ee_public_key", { publicKey: this.identity.publicKeyText });
+      } catch (error) {
+        this.announceError = error?.code ?? "error"; // e.g. unknown_type: a server without E2EE signaling
+        throw error;
+      }
     });
   }
 

@@ -380,6 +380,7 @@ function exposeE2EEHooks() {
     get epoch() { return session.epoch; },
     get leader() { return session.leader; },
     get rejectedKeyMessages() { return session.rejected; },
+    get announceError() { return session.announceError; },
     get ownKeyMismatch() { return session.ownKeyMismatch(); },
     code: () => session.securityCode(),
     stats: () => (transforms ? transforms.stats() : Promise.resolve(null)),

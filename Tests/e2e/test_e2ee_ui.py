@@ -20,7 +20,7 @@ from selenium.webdriver.common.keys import Keys
 
 from browser import Browser
 from signaling import create_meeting, world  # noqa: F401 - world is a fixture
-from test_meeting_ui import SLOW, browsers, elements, in_room, join_as, join_page, text_of, visible  # noqa: F401 - browsers is a fixture
+from test_meeting_ui import SLOW, browsers, elements, in_room, join_as, join_page, screenshots, text_of, visible  # noqa: F401 - browsers is a fixture
 
 CODE = re.compile(r"^\d{5} \d{5} \d{5} \d{5}$")
 
@@ -74,9 +74,11 @@ def test_the_e2ee_room_shows_the_shield_and_code_and_sends_nothing_in_clear(worl
     enter(guest, world.server, meeting["id"], "Ada Guest")
     assert guest.find("#indicator-e2ee").text == "End-to-end encrypted"
     assert visible(guest, "#security-code-button")
+    screenshots(guest, "e2ee-room")
     guest.find("#security-code-button").click()
     guest.wait_for(lambda: visible(guest, "#security-dialog"))
     assert "security code" in guest.find("#security-explanation").text
+    guest.screenshot("e2ee-security-dialog-1280x720", 1280, 720)
     guest.find("#security-dialog button").click()
     # Every frame the camera and microphone produce goes through the worker: encrypted, or held back.
     guest.wait_for(lambda: sum((e2ee_stats(guest).get("encrypted") or {}).values()) + sum((e2ee_stats(guest).get("unsent") or {}).values()) > 20, timeout=SLOW)

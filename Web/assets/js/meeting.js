@@ -395,6 +395,8 @@ function renderSecurityCode() {
     const code = await session.securityCode();
     const text = code ?? "Waiting for keys…";
     byId("security-code").textContent = text;
+    byId("security-code").classList.toggle("security-code--waiting", !code);
+    byId("security-dialog-code").classList.toggle("security-code--waiting", !code);
     byId("security-code").dataset.epoch = String(session.epoch);
     byId("security-dialog-code").textContent = text;
     byId("security-warning").hidden = !session.ownKeyMismatch();

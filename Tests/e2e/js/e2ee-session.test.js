@@ -14,7 +14,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A stand-in signaling server: participants with announced keys and orders, and the relays. */
 class Hub {
-  constructor({ substitute = null } = {}) {
+  constructor({ substitute = null, echoSelf = true } = {}) {
+    this.echoSelf = echoSelf; // whether the announcer itself hears of its key (or only from the answer's order)
     this.members = new Map(); // seat → {session, participant}
     this.order = 0;
     this.substitute = substitute; // seat whose announced key the server replaces
@@ -25,9 +26,9 @@ class Hub {
     return [...this.members.values()].map((m) => m.participant);
   }
 
-  broadcast() {
+  broadcast(except = null) {
     const list = this.participants();
-    for (const m of this.members.values()) m.session.update(list.map((p) => ({ ...p })));
+    for (const [seat, m] of this.members) if (seat !== except) m.session.update(list.map((p) => ({ ...p })));
   }
 
   async join(n, options = {}) {
@@ -55,7 +56,8 @@ class Hub {
       const member = this.members.get(from);
       const publicKey = from === this.substitute ? (this.fake ??= await generateIdentity()).publicKeyText : fields.publicKey;
       member.participant = { ...member.participant, e2ee: { publicKey, order: ++this.order } };
-      this.broadcast();
+      this.broadcast(this.echoSelf ? null : from);
+      return { type: "ok", order: this.order };
     } else if (type === "e2ee_key") {
       this.members.get(fields.to)?.session.handleKey({ from, epoch: fields.epoch, payload: fields.payload });
     } else if (type === "e2ee_ratchet") {
@@ -177,5 +179,15 @@ test("e2ee session: the leader rotates keys on its timer; members follow", async
   await hub.settle();
   const after = await agree([alice, bob], "after rotation");
   ok(after.epoch > before, `rotated: ${before} → ${after.epoch}`);
+  for (const s of [alice, bob]) s.close();
+});
+
+test("e2ee session: the order in the answer to our announcement stands in until the server lists our key", async () => {
+  const hub = new Hub({ echoSelf: false });
+  const alice = await hub.join(1);
+  equal(alice.leader, seatOf(1), "Alice knows she leads without hearing of her own key");
+  equal(alice.epoch, 1);
+  const bob = await hub.join(2);
+  await agree([alice, bob], "after Bob joined");
   for (const s of [alice, bob]) s.close();
 });

@@ -45,6 +45,7 @@ export class E2EESession {
     this.rotation = null;
     this.switchTimer = null;
     this.announceError = null; // the server's code when it refused our public key
+    this.announced = null; // our key and order, when the server's answer gave the order
     this.rejected = 0; // key messages ignored (not from the leader, malformed, not for us)
     this.queue = Promise.resolve();
     this.closed = false;
@@ -65,7 +66,13 @@ export class E2EESession {
       this.identity ??= await generateIdentity();
       this.announceError = null;
       try {
-        await this.send("e2ee_public_key", { publicKey: this.identity.publicKeyText });
+        const answer = await this.send("e2ee_public_key", { publicKey: this.identity.publicKeyText });
+        const order = answer?.order ?? answer?.e2ee?.order;
+        if (Number.isFinite(order)) {
+          this.announced = { publicKey: this.identity.publicKeyText, order };
+          await this.apply(this.participants);
+          this.onChange();
+        }
       } catch (error) {
         this.announceError = error?.code ?? "error"; // e.g. unknown_type: a server without E2EE signaling
         throw error;
@@ -82,7 +89,9 @@ export class E2EESession {
   }
 
   async apply(participants) {
-    this.participants = participants ?? [];
+    this.participants = (participants ?? []).map((p) =>
+      // Until the server's participant_changed lists our key, what its answer to the announcement said.
+      seatId(p.seat) === this.seat && !p.e2ee?.publicKey && this.announced ? { ...p, e2ee: { ...this.announced } } : p);
     this.seats = new Map(this.participants.map((p) => [seatId(p.seat), p.seat]));
     this.leader = keyLeader(this.participants);
     if (!this.identity || this.leader !== this.seat || !this.ownKeyListed()) {
@@ -217,15 +226,12 @@ export class E2EESession {
     return this.enqueue(async () => {
       const from = seatId(message?.from);
       const epoch = message?.epoch;
-      if (from !== this.leader || !validEpoch(epoch) || this.secrets.has(epoch) || !this.latest || epoch <= this.latest || epoch - this.latest > AHEAD) {
+      // Only the very next epoch: a member that missed a rekey must not send under a guessed key.
+      if (from !== this.leader || !validEpoch(epoch) || this.secrets.has(epoch) || !this.latest || epoch !== this.latest + 1) {
         this.rejected += 1;
         return;
       }
-      let secret = this.secrets.get(this.latest);
-      for (let e = this.latest + 1; e <= epoch; e += 1) {
-        secret = await ratchet(secret);
-        this.store(e, secret);
-      }
+      this.store(epoch, await ratchet(this.secrets.get(this.latest)));
       this.activate(epoch, Math.max(Date.now(), ...[...this.activeAt.values()]));
       this.onChange();
     });

@@ -24,7 +24,7 @@ const state = {
 
 function emptyStats() {
   const kinds = () => ({ audio: 0, video: 0 });
-  return { encrypted: kinds(), decrypted: kinds(), failed: kinds(), unsent: kinds(), tracks: {}, encryptMs: kinds(), decryptMs: kinds() };
+  return { encrypted: kinds(), decrypted: kinds(), failed: kinds(), unsent: kinds(), bytes: kinds(), tracks: {}, encryptMs: kinds(), decryptMs: kinds() };
 }
 let stats = emptyStats();
 
@@ -104,6 +104,7 @@ function senderTransform({ kind, source }) {
         const data = new Uint8Array(frame.data);
         const out = await encryptFrame(keys, epoch, ctr, data, clearLength(k, data));
         stats.encryptMs[k] += performance.now() - started;
+        stats.bytes[k] += data.length;
         frame.data = out.buffer;
         stats.encrypted[k] += 1;
         controller.enqueue(frame);

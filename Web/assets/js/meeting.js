@@ -374,41 +374,41 @@ function stopE2EE() {
 
 /** Read-only hooks for the end-to-end tests: epoch, leader, security code, the worker's frame counters. */
 function exposeE2EEHooks() {
-  const session = e2ee;
+  const keySession = e2ee;
   const transforms = e2eeTransforms;
   window.__dmE2EE = {
-    get epoch() { return session.epoch; },
-    get leader() { return session.leader; },
-    get rejectedKeyMessages() { return session.rejected; },
-    get announceError() { return session.announceError; },
-    get ownKeyMismatch() { return session.ownKeyMismatch(); },
-    code: () => session.securityCode(),
+    get epoch() { return keySession.epoch; },
+    get leader() { return keySession.leader; },
+    get rejectedKeyMessages() { return keySession.rejected; },
+    get announceError() { return keySession.announceError; },
+    get ownKeyMismatch() { return keySession.ownKeyMismatch(); },
+    code: () => keySession.securityCode(),
     stats: () => (transforms ? transforms.stats() : Promise.resolve(null)),
   };
 }
 
 let codeRender = Promise.resolve();
 function renderSecurityCode() {
-  const session = e2ee;
+  const keySession = e2ee;
   codeRender = codeRender.then(async () => {
-    if (!session || session !== e2ee) return;
-    const code = await session.securityCode();
+    if (!keySession || keySession !== e2ee) return;
+    const code = await keySession.securityCode();
     const text = code ?? "Waiting for keys…";
     byId("security-code").textContent = text;
     byId("security-code").classList.toggle("security-code--waiting", !code);
     byId("security-dialog-code").classList.toggle("security-code--waiting", !code);
-    byId("security-code").dataset.epoch = String(session.epoch);
+    byId("security-code").dataset.epoch = String(keySession.epoch);
     byId("security-dialog-code").textContent = text;
-    byId("security-warning").hidden = !session.ownKeyMismatch();
+    byId("security-warning").hidden = !keySession.ownKeyMismatch();
   }).catch(() => {});
 }
 
 /** Decrypts an E2EE chat message, then shows it like any other (in arrival order). */
 function receiveEncryptedChat(message) {
-  const session = e2ee;
+  const keySession = e2ee;
   chatChain = chatChain.then(async () => {
     let text;
-    if (message.e2ee) text = (await session?.decryptChat(message.from, message.e2ee)) ?? "This message could not be decrypted.";
+    if (message.e2ee) text = (await keySession?.decryptChat(message.from, message.e2ee)) ?? "This message could not be decrypted.";
     else text = "(Not end-to-end encrypted) " + String(message.text ?? "");
     const result = reduce(state, { ...message, text });
     state = result.state;

@@ -1,5 +1,7 @@
 """The web client's pure modules (layout, keyboard shortcuts, reconnect decisions, the meeting state
-reducer, the media module's msid and offer-order logic, the microphone level), unit-tested in headless Chromium;
+reducer, the media module's msid and offer-order logic, the microphone level, SFrame with the RFC 9605
+vectors, the E2EE keys and key session), unit-tested in headless Chromium; the E2EE encoded transforms
+(both Chrome paths) on a loopback pair of RTCPeerConnections;
 and MediaSession itself against a stand-in SFU of two RTCPeerConnections in the page (real ICE, DTLS
 and decoded frames on loopback).
 
@@ -44,7 +46,8 @@ def test_web_client_unit_tests_pass_in_chromium(browser, static_server):
     assert int(browser.find("#summary").get_attribute("data-passed")) == len(results)
     # Every module is loaded and exercised (a missing import would leave its tests out silently).
     names = [item.text for item in results]
-    for prefix in ("layout:", "shortcuts:", "reconnect:", "state:", "msid:", "offer queue:", "mic level:", "media session:"):
+    for prefix in ("layout:", "shortcuts:", "reconnect:", "state:", "msid:", "offer queue:", "mic level:", "media session:",
+                   "sframe:", "e2ee keys:", "e2ee session:", "e2ee transform (script):", "e2ee transform (streams):"):
         assert any(prefix in name for name in names), f"no {prefix} tests ran"
     assert len(results) >= 30
     assert browser.problems() == []

@@ -143,3 +143,58 @@ test("media session: a server without media (unknown_type) makes it unavailable,
   equal(await session.publish({ microphone: null }), false);
   equal(unavailable, 1);
 });
+
+test("media session: in an E2EE meeting every sender is transformed before its offer, every receiver by msid, VP8/Opus only", async () => {
+  const sfuPublish = new RTCPeerConnection();
+  const sfuSubscribe = new RTCPeerConnection();
+  sfuSubscribe.addTransceiver(audioTrack(), { direction: "sendonly" });
+  sfuSubscribe.addTransceiver(canvasTrack("red"), { direction: "sendonly" });
+  const calls = [];
+  const e2ee = {
+    peerConfig: (config) => ({ ...config, marker: true }),
+    attachSender: (sender, options) => calls.push({ side: "send", ...options, sender }),
+    attachReceiver: (receiver, options) => calls.push({ side: "receive", ...options }),
+  };
+  let publishSdp = null;
+  const request = async (type, fields = {}) => {
+    if (type === "publish") {
+      calls.push({ side: "publish request" });
+      publishSdp = fields.sdp;
+      await sfuPublish.setRemoteDescription({ type: "offer", sdp: fields.sdp });
+      await sfuPublish.setLocalDescription(await sfuPublish.createAnswer());
+      return { type: "ok", sdp: sfuPublish.localDescription.sdp };
+    }
+    if (type === "subscribe") {
+      await sfuSubscribe.setLocalDescription(await sfuSubscribe.createOffer());
+      await gathered(sfuSubscribe);
+      return { type: "ok", version: 1, sdp: nameTracks(sfuSubscribe.localDescription.sdp, ["microphone", "camera"]) };
+    }
+    if (type === "subscribe_answer") {
+      await sfuSubscribe.setRemoteDescription({ type: "answer", sdp: fields.sdp });
+      return { type: "ok" };
+    }
+    throw Object.assign(new Error("unexpected " + type), { code: "unknown_type" });
+  };
+  const session = new MediaSession({ request, media: { iceServers: [], iceTransportPolicy: "all" }, e2ee });
+  try {
+    equal(session.config.marker, true, "the peer connection configuration comes from the E2EE transforms");
+    await within(20000, session.start({ microphone: audioTrack(), camera: canvasTrack("blue"), screen: null }), "start");
+    const publishIndex = calls.findIndex((c) => c.side === "publish request");
+    const sends = calls.filter((c) => c.side === "send");
+    deepEqual(sends.map((c) => `${c.kind}/${c.source}`).sort(), ["audio/microphone", "video/camera"]);
+    ok(calls.findIndex((c) => c.side === "send") < publishIndex && calls.findLastIndex((c) => c.side === "send") < publishIndex, "transformed before the offer");
+    const receives = calls.filter((c) => c.side === "receive");
+    deepEqual(receives.map((c) => `${c.kind}/${c.seat}/${c.source}`).sort(), [`audio/${SEAT}/microphone`, `video/${SEAT}/camera`]);
+    // The offer's video section lists VP8 (and its retransmission) only, the audio section Opus only.
+    const rtpmaps = (kind) => {
+      const section = publishSdp.split(/\r?\nm=/).find((s) => s.startsWith(kind));
+      return [...section.matchAll(/a=rtpmap:\d+ ([^/\r\n]+)/g)].map((m) => m[1].toLowerCase());
+    };
+    ok(rtpmaps("video").length > 0 && rtpmaps("video").every((codec) => codec === "vp8" || codec === "rtx"), "video: " + rtpmaps("video"));
+    deepEqual([...new Set(rtpmaps("audio"))], ["opus"], "audio");
+  } finally {
+    session.close();
+    sfuPublish.close();
+    sfuSubscribe.close();
+  }
+});

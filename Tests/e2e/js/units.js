@@ -7,6 +7,10 @@ import "./meeting-state.test.js";
 import "./media.test.js";
 import "./device-check.test.js";
 import "./media-session.test.js";
+import "./sframe.test.js";
+import "./e2ee-keys.test.js";
+import "./e2ee-session.test.js";
+import "./e2ee-transform.test.js";
 
 const results = await run();
 const list = document.getElementById("results");

@@ -3,7 +3,10 @@
 // pure parts (msid parsing, offer ordering, track lists, "no media here") are exported for the unit
 // tests; MediaSession holds the peer connections. A server without media answers `publish` with
 // `unknown_type` (or, once it knows the command but has no SFU configured, `conflict`): the session
-// then reports itself unavailable and the meeting goes on without audio and video.
+// then reports itself unavailable and the meeting goes on without audio and video. In an end-to-end
+// encrypted meeting (docs/e2ee.md) every sender and receiver goes through the E2EE worker's encoded
+// transforms and only VP8 and Opus are negotiated.
+import { preferE2eeCodecs } from "./e2ee-transform.js";
 
 export const SOURCES = ["microphone", "camera", "screen", "screenAudio"];
 /** Sources of an earlier draft of the contract, read the same way. */
@@ -109,14 +112,16 @@ export function shouldRecover(reason) {
  * `onTrackGone(seat, source)` let the page put remote media on tiles (seats in lower case).
  */
 export class MediaSession {
-  constructor({ request, media, onTrack, onTrackGone, onUnavailable }) {
+  constructor({ request, media, onTrack, onTrackGone, onUnavailable, e2ee = null }) {
     this.request = request;
-    this.config = {
+    this.e2ee = e2ee; // E2EETransforms in an end-to-end encrypted meeting
+    const config = {
       bundlePolicy: "max-bundle",
       rtcpMuxPolicy: "require",
       iceServers: media?.iceServers ?? [],
       iceTransportPolicy: media?.iceTransportPolicy ?? "all",
     };
+    this.config = e2ee ? e2ee.peerConfig(config) : config;
     this.onTrack = onTrack;
     this.onTrackGone = onTrackGone;
     this.onUnavailable = onUnavailable;
@@ -183,6 +188,11 @@ export class MediaSession {
       if (!transceiver && track) {
         transceiver = this.publisher.addTransceiver(track, { direction: "sendonly" });
         this.senders.set(source, transceiver);
+        if (this.e2ee) {
+          // Before the first frame: nothing leaves this page unencrypted.
+          preferE2eeCodecs(transceiver, track.kind);
+          this.e2ee.attachSender(transceiver.sender, { kind: track.kind, source });
+        }
       } else if (transceiver) {
         await this.guard(transceiver.sender.replaceTrack(track));
         transceiver.direction = track ? "sendonly" : "inactive";
@@ -258,6 +268,11 @@ export class MediaSession {
     for (const transceiver of subscriber.getTransceivers()) {
       const identity = transceiver.mid === null ? undefined : after.get(transceiver.mid);
       if (identity && !same(before.get(transceiver.mid), identity)) this.onTrack?.(identity.seat, identity.source, transceiver.receiver.track);
+      if (this.e2ee && transceiver.mid !== null) {
+        const kind = transceiver.receiver.track.kind;
+        preferE2eeCodecs(transceiver, kind);
+        this.e2ee.attachReceiver(transceiver.receiver, { kind, seat: identity?.seat ?? "", source: identity?.source ?? "" });
+      }
     }
     const answer = await this.guard(subscriber.createAnswer());
     // The SFU drops every datagram of this connection until it has the answer, and the browser starts

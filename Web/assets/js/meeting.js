@@ -13,6 +13,8 @@ import { announce, banner, clearBanners, toast } from "./feedback.js";
 import { layoutTiles, renderTiles as drawTiles } from "./tile-grid.js";
 import { renderPeople as drawPeople } from "./people-panel.js";
 import { DeviceCheck } from "./device-check.js";
+import { E2EESession } from "./e2ee-session.js";
+import { E2EETransforms, UNSUPPORTED_MESSAGE, e2eeSupport } from "./e2ee-transform.js";
 
 const meetingId = decodeURIComponent(location.pathname.split("/")[2] ?? "");
 const SCREENS = ["loading", "prejoin", "waiting", "room", "final"];
@@ -36,6 +38,10 @@ let openPanel = null;
 let chatRendered = 0;
 let unread = 0;
 let pendingRemoval = null;
+let e2ee = null; // E2EESession in an end-to-end encrypted meeting
+let e2eeTransforms = null; // its media worker
+let e2eeBlocked = false; // this browser cannot join an E2EE meeting
+let chatChain = Promise.resolve(); // encrypted chat is decrypted in arrival order
 
 function show(screen) {
   for (const id of SCREENS) byId(id).hidden = id !== screen;
@@ -121,6 +127,12 @@ async function boot() {
   document.title = `${info.title} · DigitalMeet`;
   byId("prejoin-title").textContent = `Join “${info.title}”`;
   byId("prejoin-meeting").textContent = info.e2ee ? "End-to-end encryption is on for this meeting." : "Connections to this server are encrypted (TLS).";
+  if (info.e2ee && !e2eeSupport()) {
+    // Told before trying: without encoded transforms this browser could neither send nor see media.
+    e2eeBlocked = true;
+    prejoinMessage(UNSUPPORTED_MESSAGE);
+    byId("join-button").disabled = true;
+  }
   byId("passcode-field").hidden = !info.passcodeRequired;
   const signedIn = session?.user && session.stage === "active";
   const name = byId("displayName");
@@ -148,6 +160,7 @@ function atMost(promise, ms) {
 }
 
 async function join() {
+  if (e2eeBlocked) return;
   prejoinMessage("");
   fieldError("displayName", "");
   fieldError("passcode", "");
@@ -177,7 +190,7 @@ async function join() {
     else if (error.code === "meeting_ended") showFinal({ title: "The meeting has ended", text: "Ask the host for a new link.", rejoin: false });
     else prejoinMessage(refusal(error), { signIn: error instanceof ApiError && error.status === 401 });
   } finally {
-    button.disabled = false;
+    button.disabled = e2eeBlocked;
     button.textContent = "Join";
   }
 }
@@ -234,6 +247,7 @@ async function enterRoom() {
   const audioMuted = Boolean(self?.audioMuted) || !byId("join-mic-on").checked || !localTrack("audio");
   const videoOn = byId("join-camera-on").checked && Boolean(localTrack("video"));
   setLocal({ audioMuted, videoOn });
+  if (state.settings?.e2ee && !startE2EE()) return;
   // Media first, then the room is drawn. The server handles commands in order: the state (what the
   // SFU lets through) is set before the publish that follows, without waiting for its answer.
   const told = act("media", { audioMuted, videoOn });
@@ -265,6 +279,7 @@ async function startMedia() {
   media = new MediaSession({
     request: (type, fields) => socket.request(type, fields),
     media: state.media,
+    e2ee: e2eeTransforms,
     onTrack: (seat, source, track) => {
       remoteTracks.set(`${seat} ${source}`, track);
       renderTiles();
@@ -293,6 +308,18 @@ function onEvent(message) {
     return;
   }
   if (message.event === "media_connected") return;
+  if (message.event === "e2ee_key") {
+    e2ee?.handleKey(message);
+    return;
+  }
+  if (message.event === "e2ee_ratchet") {
+    e2ee?.handleRatchet(message);
+    return;
+  }
+  if (message.event === "chat" && state.settings?.e2ee) {
+    receiveEncryptedChat(message);
+    return;
+  }
   if (message.event === "media_closed") {
     if (!shouldRecover(message.reason)) return;
     media?.recover(message.connection).catch(() => toast("Audio and video were interrupted; rejoin if they don't come back.", "error"));
@@ -307,12 +334,97 @@ function onEvent(message) {
     for (const key of [...remoteTracks.keys()]) if (key.startsWith(message.seat.toLowerCase() + " ")) remoteTracks.delete(key);
   }
   const result = reduce(state, message);
+  const participantsBefore = state.participants;
   state = result.state;
   if (before === "waiting" && state.phase === "in_meeting") {
     enterRoom();
+  } else if (e2ee && state.participants !== participantsBefore) {
+    e2ee.update(state.participants);
   }
   handleNotices(result.notices);
   if (state.phase === "in_meeting") render();
+}
+
+// --- End-to-end encryption (docs/e2ee.md) --------------------------------------------------------
+
+/** Starts the key session and the media worker on entering an E2EE meeting; false when this browser cannot. */
+function startE2EE() {
+  if (!e2ee) {
+    const mode = e2eeSupport();
+    if (!mode) {
+      leaving = true;
+      socket?.request("leave").catch(() => {});
+      socket?.close();
+      showFinal({ title: "This browser can't join this meeting", text: UNSUPPORTED_MESSAGE, rejoin: false });
+      return false;
+    }
+    e2eeTransforms = typeof RTCPeerConnection === "undefined" ? null : new E2EETransforms({ mode });
+    e2ee = new E2EESession({
+      meetingId,
+      seat: state.seat,
+      send: (type, fields) => socket.request(type, fields),
+      transforms: e2eeTransforms,
+      onChange: () => renderSecurityCode(),
+    });
+    exposeE2EEHooks();
+  }
+  e2ee.update(state.participants);
+  // Announced once per seat; again only when the server no longer lists it (after a restart).
+  const listed = state.participants.find((p) => p.seat === state.seat)?.e2ee?.publicKey;
+  if (!listed || !e2ee.identity) e2ee.start();
+  return true;
+}
+
+function stopE2EE() {
+  e2ee?.close();
+  e2eeTransforms?.close();
+  e2ee = null;
+  e2eeTransforms = null;
+}
+
+/** Read-only hooks for the end-to-end tests: epoch, leader, security code, the worker's frame counters. */
+function exposeE2EEHooks() {
+  const keySession = e2ee;
+  const transforms = e2eeTransforms;
+  window.__dmE2EE = {
+    get epoch() { return keySession.epoch; },
+    get leader() { return keySession.leader; },
+    get rejectedKeyMessages() { return keySession.rejected; },
+    get announceError() { return keySession.announceError; },
+    get ownKeyMismatch() { return keySession.ownKeyMismatch(); },
+    code: () => keySession.securityCode(),
+    stats: () => (transforms ? transforms.stats() : Promise.resolve(null)),
+  };
+}
+
+let codeRender = Promise.resolve();
+function renderSecurityCode() {
+  const keySession = e2ee;
+  codeRender = codeRender.then(async () => {
+    if (!keySession || keySession !== e2ee) return;
+    const code = await keySession.securityCode();
+    const text = code ?? "Waiting for keys…";
+    byId("security-code").textContent = text;
+    byId("security-code").classList.toggle("security-code--waiting", !code);
+    byId("security-dialog-code").classList.toggle("security-code--waiting", !code);
+    byId("security-code").dataset.epoch = String(keySession.epoch);
+    byId("security-dialog-code").textContent = text;
+    byId("security-warning").hidden = !keySession.ownKeyMismatch();
+  }).catch(() => {});
+}
+
+/** Decrypts an E2EE chat message, then shows it like any other (in arrival order). */
+function receiveEncryptedChat(message) {
+  const keySession = e2ee;
+  chatChain = chatChain.then(async () => {
+    let text;
+    if (message.e2ee) text = (await keySession?.decryptChat(message.from, message.e2ee)) ?? "This message could not be decrypted.";
+    else text = "(Not end-to-end encrypted) " + String(message.text ?? "");
+    const result = reduce(state, { ...message, text });
+    state = result.state;
+    handleNotices(result.notices);
+    if (state.phase === "in_meeting") render();
+  }).catch(() => {});
 }
 
 function onClose(code) {
@@ -358,6 +470,7 @@ async function reconnect() {
           setLocal(reassert);
           act("media", reassert);
         }
+        if (state.settings?.e2ee && !startE2EE()) return;
         render();
         startMedia();
       }
@@ -376,6 +489,7 @@ async function reconnect() {
 
 function showFinal(screen) {
   media?.close();
+  stopE2EE();
   devices?.stop();
   stopScreenTrack();
   byId("reconnecting").hidden = true;
@@ -524,9 +638,10 @@ function render() {
   document.title = `${state.title} · DigitalMeet`;
   byId("indicator-locked").hidden = !state.locked;
   byId("indicator-recording").hidden = !state.recording;
-  const e2ee = byId("indicator-e2ee");
-  e2ee.textContent = state.settings?.e2ee ? "End-to-end encryption on" : "Encrypted in transit";
-  e2ee.title = state.settings?.e2ee ? "Only the people in this meeting can decrypt it." : "Encrypted between your browser and your organisation's server (TLS).";
+  const indicator = byId("indicator-e2ee");
+  indicator.textContent = state.settings?.e2ee ? "End-to-end encrypted" : "Encrypted in transit";
+  indicator.title = state.settings?.e2ee ? "Only the people in this meeting can decrypt it." : "Encrypted between your browser and your organisation's server (TLS).";
+  byId("security-code-item").hidden = !state.settings?.e2ee;
 
   setPressed("mic-toggle", !self.audioMuted, "mic-label", self.audioMuted ? "Unmute" : "Mute");
   byId("mic-icon").dataset.icon = self.audioMuted ? "micOff" : "mic";
@@ -629,6 +744,7 @@ function wire() {
   byId("leave-button").addEventListener("click", leave);
   byId("waiting-leave").addEventListener("click", leave);
   byId("help-button").addEventListener("click", () => byId("help-dialog").showModal());
+  byId("security-code-button").addEventListener("click", () => byId("security-dialog").showModal());
   for (const button of document.querySelectorAll("[data-close-panel]")) button.addEventListener("click", () => togglePanel(openPanel));
   byId("page-prev").addEventListener("click", () => { tilePage -= 1; renderTiles(); });
   byId("page-next").addEventListener("click", () => { tilePage += 1; renderTiles(); });
@@ -639,8 +755,18 @@ function wire() {
     const text = input.value.trim();
     if (!text) return;
     input.value = "";
+    let fields = { text };
+    if (state.settings?.e2ee) {
+      const sealed = await e2ee?.encryptChat(text);
+      if (!sealed) {
+        input.value = text;
+        toast("Encryption keys aren't ready yet. Try again in a moment.", "error");
+        return;
+      }
+      fields = { e2ee: sealed };
+    }
     // The server archives the message before anyone sees it; an error means nobody saw it.
-    if (!(await act("chat", { text }))) input.value = text;
+    if (!(await act("chat", fields))) input.value = text;
   });
 
   byId("lock-toggle").addEventListener("click", () => act(state.locked ? "unlock" : "lock"));

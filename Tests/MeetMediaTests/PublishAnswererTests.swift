@@ -108,6 +108,19 @@ import Testing
         #expect(negotiation.answer.bundleGroup == ["0", "1"])
     }
 
+    /// Firefox offers VP8 as 120 (with max-fs/max-fr), VP9, AV1, RED and ULPFEC, and RTX for most.
+    @Test func acceptsFirefoxAudioAndVideo() throws {
+        let offer = try SDPFixtures.offer("firefox-offer")
+        let negotiation = try Self.answerer.answer(offer)
+        try Self.checkShape(negotiation, offer: offer)
+        #expect(negotiation.rejected == [])
+        #expect(negotiation.answer.media.map(\.port) == [40000, 40000])
+        let video = negotiation.media[1]
+        #expect(video.codecs.map(\.codec.name) == ["VP8"])
+        #expect(video.codecs.first?.codec.payloadType == 120)
+        #expect(video.codecs.first?.rtxPayloadType == 124)
+    }
+
     @Test func rembOnlyWhenEnabled() throws {
         let offer = try SDPFixtures.offer("chromium-offer")
         let answerer = PublishAnswerer(capabilities: MediaCapabilities(remb: true), transport: SDPFixtures.transport)

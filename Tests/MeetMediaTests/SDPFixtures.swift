@@ -6,7 +6,7 @@ import Foundation
 enum SDPFixtures {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/SDP")
 
-    static let offerNames = ["aiortc-offer", "aiortc-offer-datachannel", "chromium-offer", "chromium-offer-simulcast"]
+    static let offerNames = ["aiortc-offer", "aiortc-offer-datachannel", "chromium-offer", "chromium-offer-simulcast", "firefox-offer"]
 
     static func text(_ name: String) -> String {
         (try? String(contentsOf: folder.appendingPathComponent(name + ".sdp"), encoding: .utf8)) ?? ""

@@ -85,6 +85,15 @@ public struct MediaDescription: Hashable, Sendable {
 
     public var hasRTCPMux: Bool { attributes.contains(.rtcpMux) }
 
+    /// `a=bundle-only` (RFC 8843 §6): port 0 here means "only in the BUNDLE transport", not "rejected"
+    /// (Firefox marks every section after the first so under `max-bundle`).
+    public var isBundleOnly: Bool { attributes.contains(.other(name: "bundle-only", value: nil)) }
+
+    /// Whether the section is in use: a port, or port 0 with bundle-only inside the BUNDLE group.
+    public func isActive(bundle: [String]?) -> Bool {
+        port != 0 || (isBundleOnly && mid.map { bundle?.contains($0) == true } == true)
+    }
+
     public var extmaps: [SDPExtmap] {
         attributes.compactMap { if case .extmap(let extmap) = $0 { extmap } else { nil } }
     }

@@ -18,7 +18,7 @@ extension PublishAnswerer {
 
     func plan(_ section: MediaDescription, bundle: [String]?) -> Decision {
         let mid = section.mid ?? ""
-        guard section.port != 0 else { return .reject("the offer has port 0") }
+        guard section.isActive(bundle: bundle) else { return .reject("the offer has port 0") }
         guard section.kind == .audio || section.kind == .video else { return .reject("media kind \(section.kind) is not forwarded") }
         guard section.proto == Self.mediaProtocol else { return .reject("protocol \(section.proto) is not \(Self.mediaProtocol)") }
         if let bundle, !bundle.contains(mid) { return .reject("not in the BUNDLE group") }

@@ -50,7 +50,7 @@ extension SubscribeOfferer {
         var rejected: [String] = []
         for (index, section) in answer.media.enumerated() {
             guard let slot = slots.firstIndex(where: { $0.mid == pendingMids[index] }), case .sending = slots[slot].state else { continue }
-            if section.port == 0 {
+            if !section.isActive(bundle: answer.bundleGroup) {
                 rejected.append(pendingMids[index])
                 continue
             }

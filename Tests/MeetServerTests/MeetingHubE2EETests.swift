@@ -145,13 +145,10 @@ final class Inbox: Sendable {
 
     @Test func encryptedChatIsArchivedAsItCameAndPlainTextIsRefused() async throws {
         try await Self.withRoom { room in
-            let message = try #require(
-                E2EEChatMessage(
-                    epoch: try #require(E2EEEpoch(3)),
-                    nonce: (0..<12).map { UInt8($0) },
-                    ciphertext: (0..<48).map { UInt8($0 * 3 % 256) }
-                )
-            )
+            let epoch = try #require(E2EEEpoch(3))
+            let nonce: [UInt8] = (0..<12).map { UInt8($0) }
+            let ciphertext: [UInt8] = (0..<48).map { UInt8($0 * 3 % 256) }
+            let message = try #require(E2EEChatMessage(epoch: epoch, nonce: nonce, ciphertext: ciphertext))
             try await room.perform(.e2eeChat(message), by: 1)
             for inbox in room.inboxes {
                 let chat = inbox.events("chat")

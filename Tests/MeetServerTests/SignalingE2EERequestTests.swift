@@ -90,9 +90,10 @@ import Testing
         let nonce = Base64URL.encode([UInt8](repeating: 1, count: 12))
         let ciphertext = Base64URL.encode([UInt8](repeating: 2, count: 8016))
         let text = #"{"v":1,"type":"chat","id":"5","e2ee":{"epoch":3,"nonce":"\#(nonce)","ciphertext":"\#(ciphertext)"}}"#
+        let epoch = try #require(E2EEEpoch(3))
         let expected = try #require(
             E2EEChatMessage(
-                epoch: try #require(E2EEEpoch(3)),
+                epoch: epoch,
                 nonce: [UInt8](repeating: 1, count: 12),
                 ciphertext: [UInt8](repeating: 2, count: 8016)
             )

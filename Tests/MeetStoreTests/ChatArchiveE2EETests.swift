@@ -16,13 +16,10 @@ import Testing
             let archive = FluentChatArchive(store: store, dataKeys: store.keyRing(MasterKeys(.generate())))
             let organization = UUID()
             try await OrganizationModel(id: organization, name: "Acme").create(on: store.database)
-            let encrypted = try #require(
-                E2EEChatMessage(
-                    epoch: try #require(E2EEEpoch(12)),
-                    nonce: (0..<12).map { UInt8($0 + 100) },
-                    ciphertext: (0..<64).map { UInt8(255 - $0) }
-                )
-            )
+            let epoch = try #require(E2EEEpoch(12))
+            let nonce: [UInt8] = (0..<12).map { UInt8($0 + 100) }
+            let ciphertext: [UInt8] = (0..<64).map { UInt8(255 - $0) }
+            let encrypted = try #require(E2EEChatMessage(epoch: epoch, nonce: nonce, ciphertext: ciphertext))
             let message = ChatMessage(
                 id: UUID(),
                 meetingID: "e2ee",

@@ -1,32 +1,28 @@
 import Foundation
 
-/// Base64url without padding (RFC 4648 §5), read strictly: one canonical text per byte string,
-/// so two spellings of the same key can never count as two keys.
+/// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5): tokens, WebAuthn fields and the
+/// binary values of end-to-end encrypted meetings.
 public enum Base64URL {
-    public static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    /// The bytes, or nil for padding, characters outside the URL-safe alphabet, or a non-canonical tail.
+    /// The bytes, or nil for padding or characters outside the URL-safe alphabet.
     public static func decode(_ text: String) -> [UInt8]? {
-        guard text.utf8.count % 4 != 1,
-            text.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
-        else { return nil }
+        guard text.utf8.allSatisfy({ $0.isBase64URL }) else { return nil }
         var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        standard += String(repeating: "=", count: (4 - standard.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: standard) else { return nil }
-        let bytes = [UInt8](data)
-        return encode(bytes) == text ? bytes : nil
+        while standard.utf8.count % 4 != 0 { standard += "=" }
+        return Data(base64Encoded: standard).map { Array($0) }
     }
 }
 
 extension UInt8 {
-    fileprivate var isASCIIAlphanumeric: Bool {
+    fileprivate var isBase64URL: Bool {
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
     }
 }
 

@@ -39,7 +39,7 @@ final class MediaCapture: Sendable {
         let record = bytes
         queue.async {
             if index == 0 {
-                FileManager.default.createFile(atPath: file.path, contents: record)
+                _ = FileManager.default.createFile(atPath: file.path, contents: record)
                 return
             }
             guard let handle = try? FileHandle(forWritingTo: file) else { return }

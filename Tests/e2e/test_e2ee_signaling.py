@@ -61,7 +61,7 @@ def world(tmp_path_factory, capture_dir):
 
 
 def test_the_server_warns_loudly_that_test_hooks_are_on(world):
-    logs = world.server.stdout() + world.server.stderr()
+    logs = world.server.stdout + world.server.stderr
     assert "TEST HOOK ENABLED" in logs and "DIGITALMEET_TEST_MEDIA_CAPTURE" in logs, logs[-2000:]
     assert "DIGITALMEET_TEST_SUBSTITUTE_E2EE_KEY" in logs
 
@@ -168,7 +168,7 @@ def test_chat_in_an_e2ee_meeting_is_ciphertext_only_and_archived_as_it_came(worl
             await alan.ok("chat", e2ee=envelope)
             for socket in (host, alan):
                 chat = await socket.next_event("chat")
-                assert chat["from"] == alan.seat and chat["name"] == "Alan" and chat["e2ee"] == envelope and "text" not in chat, chat
+                assert chat["from"] == alan.seat and chat["name"] == "Alan Turing" and chat["e2ee"] == envelope and "text" not in chat, chat
             await alan.refused("chat", "invalid_message", e2ee={**envelope, "nonce": b64url(os.urandom(11))})
             await alan.refused("chat", "invalid_message", e2ee={**envelope, "ciphertext": b64url(os.urandom(8017))})
             await alan.refused("chat", "invalid_message", text="both", e2ee=envelope)
@@ -176,7 +176,7 @@ def test_chat_in_an_e2ee_meeting_is_ciphertext_only_and_archived_as_it_came(worl
 
     seat, envelope = run(scenario())
     transcript = ok_json(world.owner.get(f"/api/v1/meetings/{meeting['id']}/chat"))["messages"]
-    assert [(m["from"], m["name"], m.get("e2ee"), "text" in m) for m in transcript] == [(seat, "Alan", envelope, False)], transcript
+    assert [(m["from"], m["name"], m.get("e2ee"), "text" in m) for m in transcript] == [(seat, "Alan Turing", envelope, False)], transcript
 
 
 def test_encryption_cannot_be_switched_while_people_are_in_the_meeting(world):

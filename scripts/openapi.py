@@ -296,17 +296,26 @@ paths = {
         "get": op("What a link shows anyone: title, whether a passcode is needed, who may join, E2EE, ended",
                   ok_schema=obj({"id": MEETING_ID, "title": S, "passcodeRequired": BOOLEAN, "whoMayJoin": JOIN_RULE, "e2ee": BOOLEAN,
                                  "ended": BOOLEAN}), errors=("404",), auth=False),
-        "patch": op("Change the title, schedule, passcode or settings (host)",
+        "patch": op("Change the title, schedule, passcode or settings (host); `settings.e2ee` cannot change while anyone holds a seat "
+                    "in the meeting (409 conflict)",
                     body({"title": S, "scheduledFor": DATE, "passcode": S, "settings": ref("MeetingSettings"), "clearPasscode": BOOLEAN,
                           "clearSchedule": BOOLEAN}, []),
-                    ok_schema=ref("Meeting"), errors=("400", "401", "404", "410")),
+                    ok_schema=ref("Meeting"), errors=("400", "401", "404", "409", "410")),
         "delete": op("End the meeting for everyone (host)", ok=("204", "Ended"), errors=("401", "404")),
     },
     "/api/v1/meetings/{meetingId}/details": {"get": op("The whole meeting (host, co-host)", ok_schema=ref("Meeting"), errors=("401", "404"))},
     "/api/v1/meetings/{meetingId}/chat": {"get": op(
         "The meeting's chat transcript, oldest first (owner, host, co-host; also after it ended, within the retention; the first page is audited)",
         ok_schema=obj({
-            "messages": {"type": "array", "items": obj({"id": UUID, "sentAt": DATE, "from": UUID, "name": S, "text": S})},
+            "messages": {"type": "array", "items": obj({
+                "id": UUID, "sentAt": DATE, "from": UUID, "name": S,
+                "text": {"type": "string", "description": "The message; absent in an end-to-end encrypted meeting, whose messages have `e2ee`"},
+                "e2ee": obj({"epoch": {"type": "integer", "minimum": 1, "maximum": 9007199254740992},
+                             "nonce": {"type": "string", "description": "base64url, no padding, 12 bytes"},
+                             "ciphertext": {"type": "string", "description": "base64url, no padding: AES-256-GCM ciphertext and tag"}},
+                            ) | {"description": "An end-to-end encrypted meeting's message as the browsers sent it (docs/e2ee.md); "
+                                                "the server has no key for it"},
+            }, ["id", "sentAt", "from", "name"])},
             "next": {"type": ["string", "null"], "format": "uuid", "description": "`after` for the next page, when this one was full"},
         }),
         errors=("400", "401", "404"),

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MeetCore
 
 /// Single-use MFA recovery codes: ten per enrolment, 50 random bits each (SECURITY-REQUIREMENTS.md asks
 /// for at least 20), shown once as `xxxxx-xxxxx` and stored only as keyed hashes, so a stolen database

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MeetCore
 
 /// An opaque bearer secret of 256 random bits, shown once and stored only as its SHA-256 hash.
 public struct SecureToken: Sendable, Hashable {
@@ -21,28 +22,4 @@ public struct SecureToken: Sendable, Hashable {
 
     /// What the database stores.
     public var hash: [UInt8] { Array(SHA256.hash(data: bytes)) }
-}
-
-/// Base64 with the URL-safe alphabet and no padding (RFC 4648 §5).
-public enum Base64URL {
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    public static func decode(_ text: String) -> [UInt8]? {
-        guard text.utf8.allSatisfy({ $0.isBase64URL }) else { return nil }
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while standard.utf8.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard).map { Array($0) }
-    }
-}
-
-extension UInt8 {
-    fileprivate var isBase64URL: Bool {
-        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || self == UInt8(ascii: "-") || self == UInt8(ascii: "_")
-    }
 }

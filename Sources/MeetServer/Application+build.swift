@@ -70,6 +70,12 @@ func buildApplicationAndAnnouncement(
             "the breached-password list \(configuration.passwordBlocklistFile) cannot be used (\(error)); set DIGITALMEET_PASSWORDS_BLOCKLIST_FILE (passwords.blocklistFile) to Resources/password-blocklist.bin from the release"
         )
     }
+    for warning in configuration.testHooks.warnings {
+        logger.warning(
+            "TEST HOOK ENABLED — never set this in production: \(warning)",
+            metadata: ["event": "startup.test_hook"]
+        )
+    }
     // The key ring is checked before anything is generated, so a bad key leaves nothing behind.
     let deployment = try await Deployment.open(configuration: configuration, logger: logger)
     let store = deployment.store
@@ -122,7 +128,7 @@ func buildApplicationAndAnnouncement(
 
     let mediaServer: MediaServer
     do {
-        mediaServer = try await MediaService.start(configuration.media, logger: logger)
+        mediaServer = try await MediaService.start(configuration.media, testHooks: configuration.testHooks, logger: logger)
     } catch {
         await deployment.close()
         throw error
@@ -158,6 +164,7 @@ func buildApplicationAndAnnouncement(
         chat: chatArchive,
         media: configuration.media,
         mediaPlane: mediaServer,
+        substituteE2EEKeyOf: configuration.testHooks.substituteE2EEKeyOf,
         logger: logger
     )
     let auditRepository = FluentAuditRepository(store: store)

@@ -20,10 +20,12 @@ public struct FluentChatArchive: ChatArchive {
         let from: UUID
         let name: String
         let text: String
+        /// The ciphertext of an end-to-end encrypted meeting's message (absent in rows of other meetings).
+        let e2ee: E2EEChatMessage?
     }
 
     public func append(_ message: ChatMessage) async throws {
-        let plaintext = try JSONEncoder().encode(Sealed(from: message.from, name: message.name, text: message.text))
+        let plaintext = try JSONEncoder().encode(Sealed(from: message.from, name: message.name, text: message.text, e2ee: message.e2ee))
         let envelope = try await dataKeys.seal(
             plaintext,
             scope: .organization(message.organizationID),
@@ -72,7 +74,8 @@ public struct FluentChatArchive: ChatArchive {
                     sentAt: Date(timeIntervalSince1970: Double(try row.decode(column: "sent_at_ms", as: Int64.self)) / 1000),
                     from: sealed.from,
                     name: sealed.name,
-                    text: sealed.text
+                    text: sealed.text,
+                    e2ee: sealed.e2ee
                 )
             )
         }

@@ -1,4 +1,5 @@
 import Crypto
+import MeetCore
 import Testing
 
 @testable import MeetCrypto

@@ -2,6 +2,8 @@ import Foundation
 
 /// A chat message of a meeting as it is archived: the text and the sender's name are sealed under
 /// the organisation's data key; only the ids and the time are in clear, for ordering and retention.
+/// In an end-to-end encrypted meeting the server never has the text: `text` is empty and `e2ee`
+/// holds the participants' ciphertext, which is archived (sealed again) as it came.
 public struct ChatMessage: Sendable, Equatable, Codable {
     public var id: UUID
     public var meetingID: String
@@ -11,8 +13,18 @@ public struct ChatMessage: Sendable, Equatable, Codable {
     public var from: UUID
     public var name: String
     public var text: String
+    public var e2ee: E2EEChatMessage?
 
-    public init(id: UUID, meetingID: String, organizationID: UUID, sentAt: Date, from: UUID, name: String, text: String) {
+    public init(
+        id: UUID,
+        meetingID: String,
+        organizationID: UUID,
+        sentAt: Date,
+        from: UUID,
+        name: String,
+        text: String,
+        e2ee: E2EEChatMessage? = nil
+    ) {
         self.id = id
         self.meetingID = meetingID
         self.organizationID = organizationID
@@ -20,6 +32,7 @@ public struct ChatMessage: Sendable, Equatable, Codable {
         self.from = from
         self.name = name
         self.text = text
+        self.e2ee = e2ee
     }
 }
 

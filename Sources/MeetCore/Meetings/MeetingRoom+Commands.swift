@@ -26,6 +26,13 @@ extension MeetingRoom {
         case raiseHand
         case lowerHand
         case chat(String)
+        /// Chat in an end-to-end encrypted meeting (plain `chat` is refused there).
+        case e2eeChat(E2EEChatMessage)
+        /// E2EE key management (docs/e2ee.md): announce this seat's public key, send a wrapped
+        /// meeting secret to one other seat, tell everyone else the secret was ratcheted.
+        case announceE2EEKey(E2EEPublicKey)
+        case sendE2EEKey(to: UUID, epoch: E2EEEpoch, payload: E2EEKeyPayload)
+        case ratchetE2EE(E2EEEpoch)
         case rename(String)
         case setMedia(audioMuted: Bool?, videoOn: Bool?)
         case startScreenShare
@@ -48,12 +55,12 @@ extension MeetingRoom {
             case .transferHost: .meetingTransferHost
             case .endForAll: .meetingEnd
             case .raiseHand, .lowerHand: .meetingRaiseHand
-            case .chat: .meetingChat
+            case .chat, .e2eeChat: .meetingChat
             case .rename: .meetingRename
             case .setMedia(let audioMuted, let videoOn):
                 audioMuted == false ? .meetingPublishAudio : videoOn == true ? .meetingPublishVideo : nil
             case .startScreenShare: .meetingShareScreen
-            case .stopOwnScreenShare, .consentToRecording, .leave: nil
+            case .stopOwnScreenShare, .consentToRecording, .leave, .announceE2EEKey, .sendE2EEKey, .ratchetE2EE: nil
             }
         }
 
@@ -208,11 +215,14 @@ extension MeetingRoom {
             return changed(actor.id)
         case .chat(let text):
             guard settings.chatEnabled else { throw MeetError(.forbidden, "Chat is turned off in this meeting.") }
+            guard !settings.e2ee else { throw MeetError(.policyViolation, "Chat in this meeting is end-to-end encrypted: send it encrypted (e2ee).") }
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard (1...Self.maximumChatLength).contains(trimmed.count) else {
                 throw MeetError(.invalidInput, "A chat message has 1 to \(Self.maximumChatLength) characters.", field: "text")
             }
             return [MeetingDelivery(.inMeeting, .chat(from: actor.id, name: actor.displayName, text: trimmed))]
+        case .e2eeChat, .announceE2EEKey, .sendE2EEKey, .ratchetE2EE:
+            return try applyE2EE(command, actor: actor)
         case .rename(let name):
             guard settings.allowRename else { throw MeetError(.forbidden, "Renaming is turned off in this meeting.") }
             let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -295,7 +305,7 @@ extension MeetingRoom {
         waiting.isEmpty ? [] : [MeetingDelivery(.seat(seat), .waitingListChanged(waiting))]
     }
 
-    private func changed(_ seat: UUID) -> [MeetingDelivery] {
+    func changed(_ seat: UUID) -> [MeetingDelivery] {
         participant(seat).map { [MeetingDelivery(.inMeeting, .participantChanged($0))] } ?? []
     }
 

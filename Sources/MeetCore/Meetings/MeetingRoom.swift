@@ -28,6 +28,8 @@ public struct Participant: Sendable, Equatable, Codable {
     /// Whether this person has agreed to the recording in progress.
     public var recordingConsent: Bool
     public let joinedAt: Date
+    /// In an end-to-end encrypted meeting, the key this seat announced (once) and its order.
+    public var e2ee: E2EEIdentity? = nil
 
     public var isModerator: Bool { role == .host || role == .coHost }
 }
@@ -50,6 +52,8 @@ public struct MeetingRoom: Sendable, Equatable {
     /// Removed identities, and whether a host has since allowed them back.
     public var removedIdentities: [ParticipantIdentity: Bool]
     public var removedTickets: Set<UUID>
+    /// The last `order` given to an announced E2EE key; orders only grow, so the longest present wins.
+    public var e2eeLastOrder: Int
 
     public init(
         meetingID: String,
@@ -63,7 +67,8 @@ public struct MeetingRoom: Sendable, Equatable {
         ended: Bool = false,
         participants: [Participant] = [],
         removedIdentities: [ParticipantIdentity: Bool] = [:],
-        removedTickets: Set<UUID> = []
+        removedTickets: Set<UUID> = [],
+        e2eeLastOrder: Int? = nil
     ) {
         self.meetingID = meetingID
         self.organizationID = organizationID
@@ -77,6 +82,8 @@ public struct MeetingRoom: Sendable, Equatable {
         self.participants = participants
         self.removedIdentities = removedIdentities
         self.removedTickets = removedTickets
+        // Seats kept over a restart keep their orders; new ones continue after the highest.
+        self.e2eeLastOrder = e2eeLastOrder ?? participants.compactMap(\.e2ee?.order).max() ?? 0
     }
 
     public func participant(_ id: UUID) -> Participant? {
@@ -113,6 +120,8 @@ public struct MeetingDelivery: Sendable, Equatable {
         case moderators
         /// One seat (in the meeting or waiting).
         case seat(UUID)
+        /// Everyone in the meeting but this seat.
+        case inMeetingExcept(UUID)
     }
 
     public let audience: Audience
@@ -145,6 +154,12 @@ public enum MeetingEvent: Sendable, Equatable {
     case settingsChanged(MeetingSettings, by: UUID)
     case hostChanged(host: UUID?, coHosts: [UUID])
     case chat(from: UUID, name: String, text: String)
+    /// An end-to-end encrypted chat message (E2EE meetings carry no `text`).
+    case e2eeChat(from: UUID, name: String, message: E2EEChatMessage)
+    /// A meeting secret wrapped for the delivery's one seat.
+    case e2eeKey(from: UUID, epoch: E2EEEpoch, payload: E2EEKeyPayload)
+    /// The sender ratcheted the meeting secret forward to `epoch`.
+    case e2eeRatchet(from: UUID, epoch: E2EEEpoch)
     case ended(by: UUID)
 
     public enum LeaveReason: String, Sendable, Codable {

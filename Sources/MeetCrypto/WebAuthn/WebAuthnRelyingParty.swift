@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MeetCore
 
 public enum WebAuthnError: Error, Equatable, Sendable {
     case malformed(String)

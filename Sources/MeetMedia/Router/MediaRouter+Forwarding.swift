@@ -45,6 +45,7 @@ extension MediaRouter {
         }
         producers.values[index].packetsIn += 1
         for id in producers.values[index].strippedExtensionIDs { _ = try? RTPPacket.removeExtension(id: id, in: &packet) }
+        configuration.packetTap?(key, packet)
         if !repaired { noticeLoss(before: sequence, of: key, now: now, outbox: &outbox) }
         if producers.values[index].kind == .video { producers.values[index].retransmissions.store(packet, sequenceNumber: sequence) }
         for subscriberID in producers.values[index].consumers {

@@ -1,3 +1,7 @@
+/// Called on the SFU's event loop with a producer and one RTP packet (header included) it forwards;
+/// it must return quickly.
+public typealias PacketTap = @Sendable (_ producer: ProducerKey, _ packet: [UInt8]) -> Void
+
 /// The whole SFU, sans-IO: every meeting's ``MediaRouter``, every participant's two
 /// ``PeerTransport``s and the ``ICEDemultiplexer`` in front of them, for one UDP port. The UDP
 /// driver (``MediaServer``) feeds it datagrams and the time, sends what ``drainTransmits(into:)``
@@ -16,6 +20,9 @@ public final class SFU {
         /// The shortest time between two key frame requests to one publisher.
         public var keyFrameRequestInterval: Duration
         public var maximumPeers: Int
+        /// Test only: sees every RTP packet the router forwards from a producer (decrypted, as sent
+        /// on). nil in production, where forwarding pays one nil check for it.
+        public var packetTap: PacketTap?
 
         public init(
             certificate: DTLSCertificate,
@@ -24,8 +31,10 @@ public final class SFU {
             capabilities: MediaCapabilities = MediaCapabilities(),
             consentTimeout: Duration = .seconds(30),
             keyFrameRequestInterval: Duration = .milliseconds(500),
-            maximumPeers: Int = 10_000
+            maximumPeers: Int = 10_000,
+            packetTap: PacketTap? = nil
         ) {
+            self.packetTap = packetTap
             self.certificate = certificate
             self.profiles = profiles
             self.candidates = candidates

@@ -20,6 +20,8 @@ public final class MediaServer: Sendable {
         /// Datagrams read per system call.
         public var vectorReadCount: Int
         public var maximumPeers: Int
+        /// Test only: a copy of each forwarded RTP packet (``SFU/Configuration/packetTap``).
+        public var packetTap: PacketTap?
 
         public init(
             host: String,
@@ -29,8 +31,10 @@ public final class MediaServer: Sendable {
             profiles: [SRTPProfile] = SRTPProfile.allCases,
             consentTimeout: Duration = .seconds(30),
             vectorReadCount: Int = 32,
-            maximumPeers: Int = 10_000
+            maximumPeers: Int = 10_000,
+            packetTap: PacketTap? = nil
         ) {
+            self.packetTap = packetTap
             self.host = host
             self.port = port
             self.announcedAddresses = announcedAddresses
@@ -92,7 +96,8 @@ public final class MediaServer: Sendable {
             profiles: configuration.profiles,
             candidates: candidates,
             consentTimeout: configuration.consentTimeout,
-            maximumPeers: configuration.maximumPeers
+            maximumPeers: configuration.maximumPeers,
+            packetTap: configuration.packetTap
         )
         try await eventLoop.submit { engine.value.start(sfu: SFU(configuration: sfuConfiguration), channel: channel) }.get()
         return MediaServer(channel: channel, engine: engine, events: events, port: port)

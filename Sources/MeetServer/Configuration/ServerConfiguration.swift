@@ -52,6 +52,8 @@ public struct ServerConfiguration: Sendable {
     public var mail: MailSettings
     /// The SFU's UDP socket, its announced addresses and the TURN server browsers may use.
     public var media: MediaSettings
+    /// End-to-end test hooks, from the environment only (`TestHooks`); off by default.
+    public var testHooks = TestHooks()
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case json
@@ -91,7 +93,9 @@ extension ServerConfiguration {
                 throw ConfigurationError("the configuration file \(filePath) is not valid JSON: \(error)")
             }
         }
-        return try ServerConfiguration(reader: SettingsReader(ConfigReader(providers: providers)))
+        var configuration = try ServerConfiguration(reader: SettingsReader(ConfigReader(providers: providers)))
+        configuration.testHooks = TestHooks(environment: environment)
+        return configuration
     }
 
     init(reader: SettingsReader) throws {

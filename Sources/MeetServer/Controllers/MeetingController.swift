@@ -68,7 +68,19 @@ struct MeetingController {
             let sentAt: Date
             let from: UUID
             let name: String
-            let text: String
+            /// The text; absent for a message of an end-to-end encrypted meeting…
+            let text: String?
+            /// …which has the participants' ciphertext `{epoch, nonce, ciphertext}` instead.
+            let e2ee: E2EEChatMessage?
+
+            init(_ message: ChatMessage) {
+                id = message.id
+                sentAt = message.sentAt
+                from = message.from
+                name = message.name
+                text = message.e2ee == nil ? message.text : nil
+                e2ee = message.e2ee
+            }
         }
         let messages: [Message]
         /// The `after` of the next page, when this one was full.
@@ -134,7 +146,7 @@ struct MeetingController {
             }
             let messages = try await mapped { try await meetings.chatTranscript(signedIn, id: id, after: after, limit: limit) }
             return ChatPage(
-                messages: messages.map { ChatPage.Message(id: $0.id, sentAt: $0.sentAt, from: $0.from, name: $0.name, text: $0.text) },
+                messages: messages.map(ChatPage.Message.init),
                 next: messages.count == limit ? messages.last?.id : nil
             )
         }

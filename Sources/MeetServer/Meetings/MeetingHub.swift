@@ -28,6 +28,8 @@ actor MeetingHub {
         var saved: DurableRoomState
         /// Saves run one after another so the database never goes back to an older state.
         var lastSave: Task<Void, any Error>?
+        /// Test hook only: per seat, the key it announced and the one stored in its place.
+        var substitutedKeys: [UUID: (announced: E2EEPublicKey, stored: E2EEPublicKey)] = [:]
     }
 
     let repository: any MeetingRepository
@@ -36,6 +38,9 @@ actor MeetingHub {
     let chat: (any ChatArchive)?
     /// How participants reach the SFU; nil leaves `meeting.media` out (no media on this server).
     let media: MediaSettings?
+    /// Test only (`DIGITALMEET_TEST_SUBSTITUTE_E2EE_KEY`): the display name whose announced E2EE key
+    /// is replaced, as a malicious server would (MeetingHub+E2EE.swift). nil in production.
+    let substituteE2EEKeyOf: String?
     let logger: Logger
     let now: @Sendable () -> Date
     static let resumeWindow: TimeInterval = 30
@@ -53,6 +58,7 @@ actor MeetingHub {
         chat: (any ChatArchive)? = nil,
         media: MediaSettings? = nil,
         mediaPlane: (any MediaPlane)? = nil,
+        substituteE2EEKeyOf: String? = nil,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -61,6 +67,7 @@ actor MeetingHub {
         self.chat = chat
         self.media = media
         self.mediaPlane = mediaPlane
+        self.substituteE2EEKeyOf = substituteE2EEKeyOf
         self.logger = logger
         self.now = now
     }
@@ -106,10 +113,14 @@ actor MeetingHub {
         guard var live = rooms[record.id] else { return }
         live.record = record
         live.room.title = record.title
-        let changed = live.room.settings != record.settings
-        live.room.settings = record.settings
+        var settings = record.settings
+        // `MeetingService` refuses this change while anyone is seated; should one have joined during
+        // the save, the room keeps its encryption until it is empty (`join` catches up).
+        if !live.room.participants.isEmpty { settings.e2ee = live.room.settings.e2ee }
+        let changed = live.room.settings != settings
+        live.room.settings = settings
         rooms[record.id] = live
-        if changed { deliver([MeetingDelivery(.inMeeting, .settingsChanged(record.settings, by: seatlessActor ?? UUID()))], in: record.id) }
+        if changed { deliver([MeetingDelivery(.inMeeting, .settingsChanged(settings, by: seatlessActor ?? UUID()))], in: record.id) }
     }
 
     /// Whether a join would be accepted now, by the same rules the join itself applies.
@@ -133,6 +144,8 @@ actor MeetingHub {
     func join(_ record: MeetingRecord, ticket: JoinTicket, connection: Connection) async throws -> Seated {
         _ = room(record)
         guard var live = rooms[record.id] else { throw MeetError(.notFound, "There is no such meeting.") }
+        // An empty room takes up an encryption setting it held back while occupied (`recordChanged`).
+        if live.room.participants.isEmpty { live.room.settings.e2ee = live.record.settings.e2ee }
         let request = MeetingRoom.JoinRequest(
             identity: ticket.identity,
             ticketID: ticket.id,
@@ -241,10 +254,11 @@ actor MeetingHub {
     func perform(_ command: MeetingRoom.Command, meetingID: String, seat: UUID, actorUserID: UUID?) async throws {
         guard var live = rooms[meetingID] else { throw MeetError(.notFound, "There is no such meeting.") }
         let floor = try await organizations.organization(id: live.record.organizationID)?.meetings ?? .standard
+        let effective = substitutingE2EEKey(in: command, meetingID: meetingID, seat: seat)
         guard let current = rooms[meetingID] else { throw MeetError(.notFound, "There is no such meeting.") }
         live = current
         let before = live.room
-        let deliveries = try live.room.perform(command, by: seat, floor: floor)
+        let deliveries = try live.room.perform(effective, by: seat, floor: floor)
         for delivery in deliveries {
             switch delivery.event {
             case .participantLeft(let gone, _), .removed(let gone, _), .denied(let gone): live.forget(gone, keepConnection: true)
@@ -253,21 +267,8 @@ actor MeetingHub {
         }
         if command == .leave { live.forget(seat, keepConnection: true) }
         rooms[meetingID] = live
-        if case .chat = command, let chat {
-            // Archived first: a message the meeting saw is one the archive has (chat changes no room state).
-            for case .chat(let from, let name, let text) in deliveries.map(\.event) {
-                let message = ChatMessage(
-                    id: UUID(),
-                    meetingID: meetingID,
-                    organizationID: live.record.organizationID,
-                    sentAt: now(),
-                    from: from,
-                    name: name,
-                    text: text
-                )
-                try await chat.append(message)
-            }
-        }
+        // Archived first: a message the meeting saw is one the archive has (chat changes no room state).
+        try await archiveChat(deliveries, meetingID: meetingID, organizationID: live.record.organizationID)
         deliver(deliveries, in: meetingID)
         closeSeats(deliveries, in: meetingID)
         var audit: [AuditEvent] = []
@@ -332,6 +333,7 @@ actor MeetingHub {
                 case .inMeeting: live.room.inMeeting.map(\.id)
                 case .moderators: live.room.inMeeting.filter(\.isModerator).map(\.id)
                 case .seat(let seat): [seat]
+                case .inMeetingExcept(let seat): live.room.inMeeting.map(\.id).filter { $0 != seat }
                 }
             for seat in seats { live.connections[seat]?.send(message) }
             // A removed or denied person is no longer in the room, but is still told.

@@ -111,7 +111,9 @@ struct MeetingService: Sendable {
             changes.append("scheduledFor")
         }
         if let settings {
-            record.settings = try settings.validated(against: policy)
+            let validated = try settings.validated(against: policy)
+            try await hub.checkSettingsChange(record, to: validated)
+            record.settings = validated
             changes.append("settings")
         }
         var generated: String?

@@ -24,13 +24,17 @@ struct MediaService: Service {
 
     /// Binds the SFU's UDP port with a fresh DTLS certificate (ECDSA P-256; browsers learn its
     /// fingerprint from each SDP answer, so it need not outlive the process).
-    static func start(_ settings: MediaSettings, logger: Logger) async throws -> MediaServer {
-        let configuration = MediaServer.Configuration(
+    /// With `testHooks.mediaCaptureDirectory`, the forwarded packets are also written there (tests only).
+    static func start(_ settings: MediaSettings, testHooks: TestHooks = TestHooks(), logger: Logger) async throws -> MediaServer {
+        var configuration = MediaServer.Configuration(
             host: settings.bindHost,
             port: settings.port,
             announcedAddresses: settings.announcedAddresses,
             certificate: try dtlsCertificate()
         )
+        if let directory = testHooks.mediaCaptureDirectory {
+            configuration.packetTap = try MediaCapture(directory: directory).tap
+        }
         let server: MediaServer
         do {
             server = try await MediaServer.start(configuration: configuration)

@@ -1,5 +1,6 @@
 import Foundation
 import MeetCore
+import MeetCrypto
 import MeetMedia
 
 /// A client message, decoded strictly: `{"v":1,"type","id", …}`. Anything else is refused with a
@@ -41,10 +42,21 @@ enum SignalingRequest: Sendable, Equatable {
         let sdp: String?
         let version: Int?
         let tracks: [Track]?
+        let publicKey: String?
+        let to: String?
+        let epoch: Int?
+        let payload: String?
+        let e2ee: EncryptedChat?
 
         struct Track: Decodable {
             let mid: String
             let source: String
+        }
+
+        struct EncryptedChat: Decodable {
+            let epoch: Int?
+            let nonce: String?
+            let ciphertext: String?
         }
     }
 
@@ -93,7 +105,7 @@ enum SignalingRequest: Sendable, Equatable {
             case "media": request = .command(.setMedia(audioMuted: fields.audioMuted, videoOn: fields.videoOn))
             case "raise_hand": request = .command(.raiseHand)
             case "lower_hand": request = .command(.lowerHand)
-            case "chat": request = .command(.chat(try string("text", fields.text)))
+            case "chat": request = .command(try Self.chat(fields, id: id))
             case "rename": request = .command(.rename(try string("displayName", fields.displayName)))
             case "start_screen_share": request = .command(.startScreenShare)
             case "stop_screen_share": request = .command(.stopOwnScreenShare)
@@ -143,6 +155,29 @@ enum SignalingRequest: Sendable, Equatable {
                     tracks.append(PublishedTrack(mid: track.mid, source: source))
                 }
                 request = .publish(sdp: sdp, tracks: tracks)
+            case "e2ee_public_key":
+                guard let key = E2EEPublicKey.parse(try string("publicKey", fields.publicKey)) else {
+                    throw Failure(
+                        re: id,
+                        code: "invalid_message",
+                        message: "\"publicKey\" must be base64url (no padding) of an uncompressed P-256 point: 65 bytes, 0x04 first, on the curve."
+                    )
+                }
+                request = .command(.announceE2EEKey(key))
+            case "e2ee_key":
+                guard let value = fields.to, let to = UUID(uuidString: value) else {
+                    throw Failure(re: id, code: "invalid_message", message: "\"to\" must be a participant's seat id.")
+                }
+                let epoch = try Self.epoch(fields.epoch, id: id)
+                guard let payload = Base64URL.decode(try string("payload", fields.payload)).flatMap(E2EEKeyPayload.init) else {
+                    throw Failure(
+                        re: id,
+                        code: "invalid_message",
+                        message: "\"payload\" must be base64url (no padding) of 1 to \(E2EEKeyPayload.maximumBytes) bytes."
+                    )
+                }
+                request = .command(.sendE2EEKey(to: to, epoch: epoch, payload: payload))
+            case "e2ee_ratchet": request = .command(.ratchetE2EE(try Self.epoch(fields.epoch, id: id)))
             case "subscribe": request = .subscribe
             case "subscribe_answer":
                 guard let version = fields.version, version > 0 else {
@@ -157,5 +192,38 @@ enum SignalingRequest: Sendable, Equatable {
         } catch {
             return .failure(Failure(re: id, code: "invalid_message", message: "The message could not be read."))
         }
+    }
+
+    /// An E2EE epoch: a positive whole number up to 2^53 (what JavaScript numbers hold exactly).
+    private static func epoch(_ value: Int?, id: String) throws -> E2EEEpoch {
+        guard let value, let epoch = E2EEEpoch(value) else {
+            throw Failure(re: id, code: "invalid_message", message: "\"epoch\" must be a whole number from 1 to 2^53.")
+        }
+        return epoch
+    }
+
+    /// `chat` carries `text`, or in an E2EE meeting `e2ee: {epoch, nonce, ciphertext}`, never both.
+    /// Which one the meeting takes is the state machine's rule.
+    private static func chat(_ fields: Fields, id: String) throws -> MeetingRoom.Command {
+        guard let encrypted = fields.e2ee else {
+            guard let text = fields.text else { throw Failure(re: id, code: "invalid_message", message: "\"text\" must be a string.") }
+            return .chat(text)
+        }
+        guard fields.text == nil else {
+            throw Failure(re: id, code: "invalid_message", message: "A chat message has \"text\" or \"e2ee\", not both.")
+        }
+        let epoch = try Self.epoch(encrypted.epoch, id: id)
+        guard let nonce = encrypted.nonce.flatMap(Base64URL.decode), let ciphertext = encrypted.ciphertext.flatMap(Base64URL.decode),
+            let message = E2EEChatMessage(epoch: epoch, nonce: nonce, ciphertext: ciphertext)
+        else {
+            let bounds = E2EEChatMessage.ciphertextBytes
+            throw Failure(
+                re: id,
+                code: "invalid_message",
+                message:
+                    "\"e2ee\" is {epoch, nonce, ciphertext}: nonce base64url of \(E2EEChatMessage.nonceBytes) bytes, ciphertext base64url of \(bounds.lowerBound) to \(bounds.upperBound) bytes."
+            )
+        }
+        return .e2eeChat(message)
     }
 }

@@ -16,6 +16,8 @@ enum SignalingOutbound: Sendable {
         let videoOn: Bool
         let sharingScreen: Bool
         let handRaised: Bool
+        /// `{"publicKey", "order"}` once the seat announced its key in an E2EE meeting; absent before.
+        let e2ee: E2EEIdentity?
 
         init(_ participant: Participant) {
             seat = participant.id
@@ -26,6 +28,7 @@ enum SignalingOutbound: Sendable {
             videoOn = participant.videoOn
             sharingScreen = participant.sharingScreen
             handRaised = participant.handRaised
+            e2ee = participant.e2ee
         }
     }
 
@@ -101,6 +104,10 @@ enum SignalingOutbound: Sendable {
             if let host { fields["host"] = host }
             return named("host_changed", fields)
         case .chat(let from, let name, let text): return named("chat", ["from": from, "name": name, "text": text])
+        case .e2eeChat(let from, let name, let message): return named("chat", ["from": from, "name": name, "e2ee": message])
+        case .e2eeKey(let from, let epoch, let payload):
+            return named("e2ee_key", ["from": from, "epoch": epoch.value, "payload": payload.description])
+        case .e2eeRatchet(let from, let epoch): return named("e2ee_ratchet", ["from": from, "epoch": epoch.value])
         case .ended(let by): return named("ended", ["by": by])
         }
     }

@@ -87,7 +87,10 @@ import Testing
         let closed = harness.events.compactMap { if case .closed(_, let who, let role, let reason) = $0 { "\(who) \(role) \(reason)" } else { nil } }
         #expect(closed.sorted() == ["alice publish closedByRouter", "alice subscribe closedByRouter"])
         let offer = try SessionDescription(parsing: try #require(Self.offers(harness, for: "bob").last))
-        #expect(offer.media.allSatisfy { $0.port == 0 })
+        // Nothing is sent any more; the first section stays bundled (idle) so the transport stays.
+        #expect(offer.media.allSatisfy { $0.direction == .inactive })
+        #expect(offer.media.dropFirst().allSatisfy { $0.port == 0 })
+        #expect(offer.bundleGroup == [try #require(offer.media.first?.mid)])
         #expect(harness.sfu.metrics.peers == 1)
         #expect(harness.sfu.metrics.producers == 0)
         // Media from the removed peer's address is dropped before any peer sees it.

@@ -114,6 +114,33 @@ import Testing
         #expect(result.rejectedMids == ["3"])
     }
 
+    /// The first section tags the BUNDLE group: stopping its track leaves it bundled and inactive
+    /// (a browser would otherwise move to a new transport), and its kind's next track takes it back.
+    @Test func theBundleTagStaysIdleAndIsReused() throws {
+        var offerer = SubscribeOfferer(transport: SDPFixtures.transport)
+        _ = try offerer.addTrack(Self.audio(1))
+        _ = try offerer.addTrack(Self.video(1))
+        _ = try offerer.applyAnswer(Self.answer(to: offerer.makeOffer()))
+
+        #expect(offerer.removeTrack(mid: "0") == true)
+        #expect(offerer.removeTrack(mid: "0") == false)
+        let second = offerer.makeOffer()
+        #expect(second.media.map(\.port) == [40000, 40000])
+        #expect(second.media.map(\.direction) == [.inactive, .sendonly])
+        #expect(second.media[0].ssrcs.isEmpty)
+        #expect(second.bundleGroup == ["0", "1"])
+        let answered = try offerer.applyAnswer(Self.answer(to: second))
+        #expect(answered.acceptedMids == ["1"])
+
+        // A new audio track takes the idle tag under the same mid; video still gets a new section.
+        #expect(try offerer.addTrack(Self.audio(2)) == "0")
+        #expect(try offerer.addTrack(Self.video(2)) == "2")
+        let third = offerer.makeOffer()
+        #expect(third.media.map(\.direction) == [.sendonly, .sendonly, .sendonly])
+        #expect(third.media[0].ssrcs == [3002])
+        #expect(third.bundleGroup == ["0", "1", "2"])
+    }
+
     @Test func refusesMismatchedAnswers() throws {
         var offerer = SubscribeOfferer(transport: SDPFixtures.transport)
         _ = try offerer.addTrack(Self.audio(1))

@@ -9,11 +9,12 @@ extension SubscribeOfferer {
     }
 
     /// The next offer: ICE-lite, `a=setup:actpass` (RFC 8842 §5.2), every sending section
-    /// bundled, stopped sections with port 0. Each call increments the `o=` version.
+    /// bundled, stopped sections with port 0 (except the BUNDLE tag, kept idle). Each call
+    /// increments the `o=` version.
     public mutating func makeOffer() -> SessionDescription {
         version += 1
         var offer = SessionDescription(origin: transport.origin(version: version))
-        let bundle = sendingMids
+        let bundle = bundledMids
         if !bundle.isEmpty { offer.attributes.append(.group(SDPGroup(semantics: "BUNDLE", mids: bundle))) }
         offer.attributes.append(.iceLite)
         // "*": every stream id below is a WebRTC media stream (aiortc reads msid only for listed streams).
@@ -22,6 +23,8 @@ extension SubscribeOfferer {
             switch slot.state {
             case .sending(let track):
                 offer.media.append(section(for: track, mid: slot.mid))
+            case .idle:
+                offer.media.append(idleSection(slot))
             case .stopped:
                 // Transport lines, rtcp-mux and the codecs as in every section: aiortc refuses a
                 // description without them.
@@ -75,6 +78,21 @@ extension SubscribeOfferer {
         }
         self.pendingMids = nil
         return Answer(remote: remote, acceptedMids: accepted, rejectedMids: rejected)
+    }
+
+    /// The BUNDLE tag without a track: its transport, `a=inactive`, the codecs of its last track.
+    private func idleSection(_ slot: Slot) -> MediaDescription {
+        let destination = transport.defaultDestination
+        var attributes = transport.transportAttributes(setup: .actpass) + [.mid(slot.mid), .direction(.inactive), .rtcpMux, .rtcpReducedSize]
+        attributes += slot.codecs.flatMap(\.attributes)
+        attributes += transport.candidateAttributes
+        return MediaDescription(
+            kind: slot.kind,
+            port: destination.port,
+            formats: slot.codecs.map { String($0.payloadType) },
+            connection: destination.connection,
+            attributes: attributes
+        )
     }
 
     private func section(for track: Track, mid: String) -> MediaDescription {

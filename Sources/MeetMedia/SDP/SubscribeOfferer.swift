@@ -49,6 +49,10 @@ public struct SubscribeOfferer: Sendable {
 
     enum SlotState: Hashable, Sendable {
         case sending(Track)
+        /// No track, but still bundled with a port and `a=inactive`: the section that tags the BUNDLE
+        /// group keeps it, because a browser that sees the tag rejected moves the group to a new
+        /// transport (Chromium restarts ICE and DTLS), and the SFU's ICE-lite transport is one per peer.
+        case idle
         /// Offered (or about to be offered) with port 0; `confirmed` once an answer agreed.
         case stopped(confirmed: Bool)
     }
@@ -77,10 +81,26 @@ public struct SubscribeOfferer: Sendable {
         slots.compactMap { if case .sending = $0.state { $0.mid } else { nil } }
     }
 
+    /// Mids of the bundled sections (sending, or the idle BUNDLE tag), in `m=` line order.
+    var bundledMids: [String] {
+        slots.compactMap {
+            switch $0.state {
+            case .sending, .idle: $0.mid
+            case .stopped: nil
+            }
+        }
+    }
+
     /// Adds a track and returns the mid its section will have: a recycled section of the same
     /// kind whose stop an answer confirmed, or a new one at the end. Throws
     /// `.tooManyMediaSections` rather than grow past ``SessionDescription/Limits/maximumMediaSections``.
     public mutating func addTrack(_ track: Track) throws(SDPError) -> String {
+        // The idle BUNDLE tag takes a track of its kind again, under its own mid (it was never rejected).
+        if let idle = slots.firstIndex(where: { $0.kind == track.kind && $0.state == .idle }) {
+            slots[idle].state = .sending(track)
+            slots[idle].codecs = Self.codecs(of: track)
+            return slots[idle].mid
+        }
         let recycled = slots.firstIndex { $0.kind == track.kind && $0.state == .stopped(confirmed: true) }
         guard recycled != nil || slots.count < SessionDescription.Limits.maximumMediaSections else {
             throw SDPError(code: .tooManyMediaSections, reason: "a subscriber has at most \(SessionDescription.Limits.maximumMediaSections) sections")
@@ -92,11 +112,11 @@ public struct SubscribeOfferer: Sendable {
         return mid
     }
 
-    /// Stops the section of `mid`; false if no track is sending there.
+    /// Stops the section of `mid` (port 0, or idle if it tags the BUNDLE group); false if no track is sending there.
     @discardableResult
     public mutating func removeTrack(mid: String) -> Bool {
         guard let index = slots.firstIndex(where: { $0.mid == mid }), case .sending = slots[index].state else { return false }
-        slots[index].state = .stopped(confirmed: false)
+        slots[index].state = bundledMids.first == mid ? .idle : .stopped(confirmed: false)
         return true
     }
 

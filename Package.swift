@@ -125,6 +125,20 @@ let package = Package(
             path: "Benchmarks/CryptoBench",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "digitalmeet-media-load",
+            dependencies: [
+                "MeetMedia",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                // The self-signed DTLS certificates of the synthetic peers, made at run time.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Benchmarks/MediaLoad",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MeetCoreTests",
             dependencies: ["MeetCore", .product(name: "Crypto", package: "swift-crypto")],

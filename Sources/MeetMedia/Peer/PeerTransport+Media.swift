@@ -18,6 +18,25 @@ extension PeerTransport {
         return true
     }
 
+    /// Protects an RTP packet given as its header and payload apart (see
+    /// ``SRTPContext/protectRTP(header:payload:)``) and queues it; false, and counted, as ``sendRTP(_:)``.
+    @discardableResult
+    public func sendRTP(header: ArraySlice<UInt8>, payload: ArraySlice<UInt8>) -> Bool {
+        guard let destination = ice?.selectedAddress, isConnected, var context = outbound else {
+            counters.sendFailures += 1
+            return false
+        }
+        outbound = nil
+        defer { outbound = context }
+        guard let protected = try? context.protectRTP(header: header, payload: payload) else {
+            counters.sendFailures += 1
+            return false
+        }
+        counters.rtpOut += 1
+        queue(protected, to: destination)
+        return true
+    }
+
     /// Protects a compound RTCP packet and queues it.
     @discardableResult
     public func sendRTCP(_ packet: [UInt8]) -> Bool {

@@ -1,25 +1,27 @@
 extension MediaRouter {
     /// Forwards one decrypted RTP packet from `member`'s publish connection to every consumer of
-    /// its producer: header extensions the subscribe side must not see are blanked once, then each
-    /// consumer gets its own copy with its SSRC, payload type, sequence number and timestamp, sent
-    /// through the subscriber's transport (its own SRTP context).
+    /// its producer. The header is copied once, header extensions the subscribe side must not see
+    /// are blanked in it, and for each consumer it is rewritten in place with the consumer's SSRC,
+    /// payload type, sequence number and timestamp; the payload is shared by all of them, so a
+    /// consumer costs no copy of the packet, only its own SRTP output (its transport's context).
     func forwardRTP(
-        _ decrypted: [UInt8],
+        _ packet: [UInt8],
         from member: Participant,
         now: ContinuousClock.Instant,
         outbox: inout [Transmit],
         repaired: Bool = false
     ) {
-        var packet = decrypted
         let ssrc: UInt32
         let sequence: UInt16
         let timestamp: UInt32
+        let headerLength: Int
         let source: TrackSource
         do {
             let parsed = try RTPPacket(parsing: packet)
             ssrc = parsed.ssrc
             sequence = parsed.sequenceNumber
             timestamp = parsed.timestamp
+            headerLength = parsed.headerLength
             guard let known = member.sourceBySSRC[ssrc] ?? learnSource(of: parsed, from: member) else {
                 counters.packetsUnroutable += 1
                 return
@@ -44,37 +46,45 @@ extension MediaRouter {
             return
         }
         producers.values[index].packetsIn += 1
-        for id in producers.values[index].strippedExtensionIDs { _ = try? RTPPacket.removeExtension(id: id, in: &packet) }
-        configuration.packetTap?(key, packet)
+        var header = Array(packet[0..<headerLength])
+        for id in producers.values[index].strippedExtensionIDs {
+            guard let (start, value) = try? RTPPacket.locateExtension(id: id, in: packet) else { continue }
+            for offset in start..<value.upperBound { header[offset] = 0 }
+        }
+        if let tap = configuration.packetTap { tap(key, header + packet[headerLength...]) }
         if !repaired { noticeLoss(before: sequence, of: key, now: now, outbox: &outbox) }
+        // Stored as received; a retransmission blanks the same extensions when it copies the packet.
         if producers.values[index].kind == .video { producers.values[index].retransmissions.store(packet, sequenceNumber: sequence) }
+        let payload = packet[headerLength...]
         for subscriberID in producers.values[index].consumers {
             guard let subscription = participants[subscriberID]?.subscription, subscription.transport.isConnected,
-                var consumer = subscription.consumers[key], consumer.accepted,
-                let (outSequence, outTimestamp) = consumer.rewriter.rewrite(
+                let slot = subscription.consumers.index(forKey: key), subscription.consumers.values[slot].accepted
+            else { continue }
+            // The consumer is changed where it lies in the dictionary: a copy would cost a look-up to store it back.
+            let clockRate = subscription.consumers.values[slot].clockRate
+            guard
+                let (outSequence, outTimestamp) = subscription.consumers.values[slot].rewriter.rewrite(
                     sequence: sequence,
                     timestamp: timestamp,
-                    clockRate: consumer.clockRate,
+                    clockRate: clockRate,
                     now: now
                 )
             else { continue }
-            var copy = packet
             do {
-                try RTPPacket.setSSRC(consumer.ssrc, in: &copy)
-                try RTPPacket.setPayloadType(consumer.payloadType, in: &copy)
-                try RTPPacket.setSequenceNumber(outSequence, in: &copy)
-                try RTPPacket.setTimestamp(outTimestamp, in: &copy)
+                try RTPPacket.setSSRC(subscription.consumers.values[slot].ssrc, in: &header)
+                try RTPPacket.setPayloadType(subscription.consumers.values[slot].payloadType, in: &header)
+                try RTPPacket.setSequenceNumber(outSequence, in: &header)
+                try RTPPacket.setTimestamp(outTimestamp, in: &header)
             } catch {
                 counters.malformedRTP += 1
                 return
             }
-            if subscription.transport.sendRTP(copy) {
-                consumer.packetsOut += 1
-                consumer.bytesOut += copy.count
+            if subscription.transport.sendRTP(header: header[...], payload: payload) {
+                subscription.consumers.values[slot].packetsOut += 1
+                subscription.consumers.values[slot].bytesOut += packet.count
                 counters.packetsForwarded += 1
-                counters.bytesForwarded += copy.count
+                counters.bytesForwarded += packet.count
             }
-            subscription.consumers[key] = consumer
             subscription.transport.drainTransmits(into: &outbox)
         }
     }

@@ -11,6 +11,7 @@ extension MediaRouter {
                 continue
             }
             var copy = stored
+            for id in producer.strippedExtensionIDs { _ = try? RTPPacket.removeExtension(id: id, in: &copy) }
             do {
                 let timestamp = try RTPPacket(parsing: copy).timestamp
                 try RTPPacket.setSSRC(consumer.ssrc, in: &copy)

@@ -7,6 +7,8 @@ struct SRTPSessionKeys: Sendable {
     let encryption: SymmetricKey
     /// HMAC-SHA1 key (AES-CM profile only).
     let authentication: SymmetricKey?
+    /// HMAC keyed once with ``authentication``: each packet copies it instead of keying anew.
+    let authenticator: HMAC<Insecure.SHA1>?
     let salt: [UInt8]
 
     enum Label: UInt8 {
@@ -34,6 +36,7 @@ struct SRTPSessionKeys: Sendable {
         case .aeadAES128GCM:
             authentication = nil
         }
+        authenticator = authentication.map { HMAC<Insecure.SHA1>(key: $0) }
         salt = try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpSalt : .rtpSalt, length: profile.masterSaltLength)
     }
 

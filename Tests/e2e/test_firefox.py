@@ -1,7 +1,8 @@
 """The meeting page in Firefox (Debian's firefox-esr over WebDriver BiDi, see firefox.py) with a
 Chromium host: a Firefox guest joins from the link with the fake camera and microphone, each side
 decodes the other's video through the SFU, chat crosses over, and Firefox's console stays free of
-errors and CSP violations.
+errors and CSP violations; and the same two in an end-to-end encrypted meeting (Firefox's
+RTCRtpScriptTransform path), agreeing on the security code.
 """
 
 from __future__ import annotations
@@ -92,5 +93,46 @@ def test_a_firefox_guest_meets_a_chromium_host(world, browsers, firefox):
     firefox.click("#chat-send")
     host.wait_for(lambda: "Hello from Firefox" in host.find("#chat-list").get_attribute("textContent") or "Hello from Firefox" in host.find("#toasts").get_attribute("textContent"), timeout=SLOW)
 
+    assert firefox.problems() == []
+    assert host.problems() == []
+
+
+def test_firefox_and_chromium_meet_end_to_end_encrypted(world, browsers, firefox):
+    """Firefox encrypts through RTCRtpScriptTransform in a worker (Chromium here takes the same path):
+    each decodes the other's camera, and both show the same security code."""
+    server = world.server
+    alan = MEMBERS["alan"]
+    meeting = create_meeting(world.members["alan"], "Across browsers, encrypted", waitingRoom="off", e2ee=True)
+    host = browsers()
+    sign_in(host, server, alan["email"], alan["password"])
+    host.wait_for(lambda: "/account" in host.driver.current_url, timeout=SLOW)
+    join_page(host, server, meeting["id"])
+    join_as(host)
+    host.wait_for(lambda: in_room(host), timeout=SLOW)
+
+    firefox.open(server.url(f"/m/{meeting['id']}"))
+    firefox.wait_for(lambda: firefox.visible("#prejoin"), timeout=SLOW, message="the join page did not show")
+    firefox.wait_for(lambda: firefox.run("document.getElementById('preview-video').videoWidth") > 0, timeout=SLOW, message="no camera preview")
+    assert firefox.run("typeof RTCRtpScriptTransform") == "function"
+    firefox.fill(displayName="Fern Firefox")
+    firefox.click("#join-button")
+    firefox.wait_for(lambda: firefox.visible("#room"), timeout=SLOW, message="Firefox did not enter the room")
+
+    frames_grow(host, seat_of(host, "Fern Firefox"), "camera")
+    alan_seat = firefox.run("document.querySelector('#tiles .tile:not(.tile--self)').dataset.seat")
+    first = firefox.wait_for(lambda: firefox_frames(firefox, alan_seat), timeout=SLOW, message=f"Firefox decoded no frames: {firefox.media()}")
+    firefox.wait_for(lambda: firefox_frames(firefox, alan_seat) > first, timeout=SLOW, message="Firefox's video stalled")
+
+    def code_of_host() -> str:
+        return host.find("#security-code").get_attribute("textContent").strip()
+
+    firefox.wait_for(
+        lambda: firefox.run("document.getElementById('security-code').textContent.trim()") == code_of_host() and code_of_host()[:1].isdigit(),
+        timeout=SLOW,
+        message="the security codes differ",
+    )
+    stats = firefox.run("window.__dmE2EE.stats()")
+    assert stats["decrypted"]["video"] > 0 and stats["encrypted"]["video"] > 0, stats
+    firefox.screenshot("firefox-e2ee-room-1280x720")
     assert firefox.problems() == []
     assert host.problems() == []

@@ -9,31 +9,22 @@ extension MeetingHub {
     func archiveChat(_ deliveries: [MeetingDelivery], meetingID: String, organizationID: UUID) async throws {
         guard let chat else { return }
         for delivery in deliveries {
-            let message: ChatMessage
+            let sent: (from: UUID, name: String, text: String, e2ee: E2EEChatMessage?)
             switch delivery.event {
-            case .chat(let from, let name, let text):
-                message = ChatMessage(
-                    id: UUID(),
-                    meetingID: meetingID,
-                    organizationID: organizationID,
-                    sentAt: now(),
-                    from: from,
-                    name: name,
-                    text: text
-                )
-            case .e2eeChat(let from, let name, let encrypted):
-                message = ChatMessage(
-                    id: UUID(),
-                    meetingID: meetingID,
-                    organizationID: organizationID,
-                    sentAt: now(),
-                    from: from,
-                    name: name,
-                    text: "",
-                    e2ee: encrypted
-                )
+            case .chat(let from, let name, let text): sent = (from, name, text, nil)
+            case .e2eeChat(let from, let name, let encrypted): sent = (from, name, "", encrypted)
             default: continue
             }
+            let message = ChatMessage(
+                id: UUID(),
+                meetingID: meetingID,
+                organizationID: organizationID,
+                sentAt: now(),
+                from: sent.from,
+                name: sent.name,
+                text: sent.text,
+                e2ee: sent.e2ee
+            )
             try await chat.append(message)
         }
     }

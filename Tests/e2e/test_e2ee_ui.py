@@ -241,5 +241,7 @@ def test_a_substituted_key_shows_as_a_different_security_code(world, browsers):
     host.wait_for(lambda: CODE.match(code(host)) and code(host) == code(sam) and epoch(host) == 3, timeout=SLOW)
     time.sleep(3)
     assert code(eve) != code(host), code(eve)
+    # Eve's browser notices that the server lists another key than the one it announced.
+    assert eve.driver.execute_script("return window.__dmE2EE.ownKeyMismatch") is True
     stats = e2ee_stats(eve)
     assert sum((stats.get("decrypted") or {}).values()) == 0, stats

@@ -53,35 +53,49 @@ def firefox_frames(firefox: Firefox, seat: str, source: str = "camera") -> int:
     )
 
 
-def test_a_firefox_guest_meets_a_chromium_host(world, browsers, firefox):
-    server = world.server
+def host_joins(world, browsers, meeting_id: str):
+    """Alan, signed in, joins from Chromium."""
     alan = MEMBERS["alan"]
-    meeting = create_meeting(world.members["alan"], "Across browsers", waitingRoom="off")
     host = browsers()
-    sign_in(host, server, alan["email"], alan["password"])
+    sign_in(host, world.server, alan["email"], alan["password"])
     host.wait_for(lambda: "/account" in host.driver.current_url, timeout=SLOW)
-    join_page(host, server, meeting["id"])
+    join_page(host, world.server, meeting_id)
     join_as(host)
     host.wait_for(lambda: in_room(host), timeout=SLOW)
+    return host
 
-    firefox.open(server.url(f"/m/{meeting['id']}"))
+
+def firefox_joins(firefox: Firefox, server, meeting_id: str, *, screenshot: str | None = None, before_join=None) -> None:
+    """Fern opens the link in Firefox, waits for the device check's fake camera, and joins as a guest."""
+    firefox.open(server.url(f"/m/{meeting_id}"))
     firefox.wait_for(lambda: firefox.visible("#prejoin"), timeout=SLOW, message="the join page did not show")
-    # The device check shows Firefox's fake camera before joining.
     firefox.wait_for(lambda: firefox.run("document.getElementById('preview-video').videoWidth") > 0, timeout=SLOW, message="no camera preview")
-    firefox.screenshot("firefox-join-1280x720")
+    if screenshot:
+        firefox.screenshot(screenshot)
+    if before_join:
+        before_join()
     firefox.fill(displayName="Fern Firefox")
     firefox.click("#join-button")
     firefox.wait_for(lambda: firefox.visible("#room"), timeout=SLOW, message="Firefox did not enter the room")
 
-    # Each side decodes the other's camera, through the SFU.
-    fern = seat_of(host, "Fern Firefox")
-    try:
-        frames_grow(host, fern, "camera")
-    except AssertionError as error:
-        raise AssertionError(f"{error}\nFirefox's signaling: {firefox.run('window.__dmSignals')}\nFirefox's media: {firefox.media()}") from None
-    alan_seat = firefox.run(f"document.querySelector('#tiles .tile:not(.tile--self)').dataset.seat")
+
+def each_decodes_the_other(host, firefox: Firefox) -> None:
+    """Chromium decodes Fern's camera and Firefox decodes Alan's, and both keep coming."""
+    frames_grow(host, seat_of(host, "Fern Firefox"), "camera")
+    alan_seat = firefox.run("document.querySelector('#tiles .tile:not(.tile--self)').dataset.seat")
     first = firefox.wait_for(lambda: firefox_frames(firefox, alan_seat), timeout=SLOW, message=f"Firefox decoded no frames: {firefox.media()}")
     firefox.wait_for(lambda: firefox_frames(firefox, alan_seat) > first, timeout=SLOW, message="Firefox's video stalled")
+
+
+def test_a_firefox_guest_meets_a_chromium_host(world, browsers, firefox):
+    alan = MEMBERS["alan"]
+    meeting = create_meeting(world.members["alan"], "Across browsers", waitingRoom="off")
+    host = host_joins(world, browsers, meeting["id"])
+    firefox_joins(firefox, world.server, meeting["id"], screenshot="firefox-join-1280x720")
+    try:
+        each_decodes_the_other(host, firefox)
+    except AssertionError as error:
+        raise AssertionError(f"{error}\nFirefox's signaling: {firefox.run('window.__dmSignals')}\nFirefox's media: {firefox.media()}") from None
     assert sorted(firefox.run("[...document.querySelectorAll('#tiles .tile .tile__name')].map((e) => e.textContent)")) == sorted(
         [alan["name"], "Fern Firefox (you)"]
     )
@@ -100,28 +114,14 @@ def test_a_firefox_guest_meets_a_chromium_host(world, browsers, firefox):
 def test_firefox_and_chromium_meet_end_to_end_encrypted(world, browsers, firefox):
     """Firefox encrypts through RTCRtpScriptTransform in a worker (Chromium here takes the same path):
     each decodes the other's camera, and both show the same security code."""
-    server = world.server
-    alan = MEMBERS["alan"]
     meeting = create_meeting(world.members["alan"], "Across browsers, encrypted", waitingRoom="off", e2ee=True)
-    host = browsers()
-    sign_in(host, server, alan["email"], alan["password"])
-    host.wait_for(lambda: "/account" in host.driver.current_url, timeout=SLOW)
-    join_page(host, server, meeting["id"])
-    join_as(host)
-    host.wait_for(lambda: in_room(host), timeout=SLOW)
+    host = host_joins(world, browsers, meeting["id"])
 
-    firefox.open(server.url(f"/m/{meeting['id']}"))
-    firefox.wait_for(lambda: firefox.visible("#prejoin"), timeout=SLOW, message="the join page did not show")
-    firefox.wait_for(lambda: firefox.run("document.getElementById('preview-video').videoWidth") > 0, timeout=SLOW, message="no camera preview")
-    assert firefox.run("typeof RTCRtpScriptTransform") == "function"
-    firefox.fill(displayName="Fern Firefox")
-    firefox.click("#join-button")
-    firefox.wait_for(lambda: firefox.visible("#room"), timeout=SLOW, message="Firefox did not enter the room")
+    def has_script_transform():
+        assert firefox.run("typeof RTCRtpScriptTransform") == "function"
 
-    frames_grow(host, seat_of(host, "Fern Firefox"), "camera")
-    alan_seat = firefox.run("document.querySelector('#tiles .tile:not(.tile--self)').dataset.seat")
-    first = firefox.wait_for(lambda: firefox_frames(firefox, alan_seat), timeout=SLOW, message=f"Firefox decoded no frames: {firefox.media()}")
-    firefox.wait_for(lambda: firefox_frames(firefox, alan_seat) > first, timeout=SLOW, message="Firefox's video stalled")
+    firefox_joins(firefox, world.server, meeting["id"], before_join=has_script_transform)
+    each_decodes_the_other(host, firefox)
 
     def code_of_host() -> str:
         return host.find("#security-code").get_attribute("textContent").strip()

@@ -1,6 +1,7 @@
-// The admin console: members, invitations, the security policy and the audit log of the signed-in
-// person's organisation. It shows only what the caller's permissions allow; the server enforces them
-// regardless. Every change goes through withStepUp (password and second factor, fresh for 5 minutes).
+// The admin console: members, invitations, the security policy, the audit log and the vulnerability
+// reports of the signed-in person's organisation. It shows only what the caller's permissions allow;
+// the server enforces them regardless. Every change goes through withStepUp (password and second
+// factor, fresh for 5 minutes).
 import { ApiError, deleteJSON, getJSON, loadSession, postJSON, sendJSON } from "./api.js";
 import { Form } from "./forms.js";
 import { StepUpCancelled, withStepUp } from "./step-up.js";
@@ -631,6 +632,181 @@ byId("audit-more").addEventListener("click", async (event) => {
   }
 });
 
+// --- Security reports ------------------------------------------------------------------------------
+
+const reportStatuses = {
+  received: { text: "Received", kind: "warning" },
+  acknowledged: { text: "Acknowledged", kind: "neutral" },
+  fixed: { text: "Fixed", kind: null },
+  declined: { text: "Declined", kind: "neutral" },
+};
+let reports = [];
+// Reports whose details are open; they stay open when the list is drawn again.
+const openReports = new Set();
+
+async function loadReports() {
+  const result = await getJSON(base + "/security-reports");
+  reports = result.reports ?? [];
+  const body = byId("reports-body");
+  body.replaceChildren(...reports.map(reportRow));
+  byId("reports-loading").hidden = true;
+  byId("reports-empty").hidden = reports.length > 0;
+  byId("reports-table").hidden = reports.length === 0;
+  showOverdueCount();
+}
+
+function showOverdueCount() {
+  const overdue = reports.filter((report) => report.overdue).length;
+  const count = byId("reports-overdue");
+  count.textContent = overdue === 1 ? "1 overdue" : overdue + " overdue";
+  count.hidden = overdue === 0;
+}
+
+function reportTime(iso) {
+  const when = new Date(iso);
+  return make("time", { text: dateTime.format(when), attributes: { datetime: iso, title: formatUTC(when) } });
+}
+
+function reportRow(report) {
+  const state = reportStatuses[report.status] ?? { text: report.status, kind: "neutral" };
+  const panelId = "report-panel-" + report.id;
+  const expanded = openReports.has(report.id);
+  const toggle = make("button", {
+    className: "button button--small", text: expanded ? "Hide details" : "Show details",
+    attributes: {
+      type: "button", "data-action": "report-details", "aria-expanded": String(expanded), "aria-controls": panelId,
+      "aria-label": (expanded ? "Hide the details of " : "Show the details of ") + report.reference,
+    },
+  });
+  const panel = reportPanel(report, panelId);
+  panel.hidden = !expanded;
+  toggle.addEventListener("click", () => {
+    const open = panel.hidden;
+    panel.hidden = !open;
+    if (open) openReports.add(report.id);
+    else openReports.delete(report.id);
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.textContent = open ? "Hide details" : "Show details";
+    toggle.setAttribute("aria-label", (open ? "Hide the details of " : "Show the details of ") + report.reference);
+  });
+
+  const deadline = make("div", { className: "badges" }, reportTime(report.acknowledgeBy));
+  if (report.overdue) deadline.append(badge("Overdue", "danger"));
+  else if (report.acknowledgedAt) deadline.append(make("span", { className: "muted", text: "Acknowledged " + dateTime.format(new Date(report.acknowledgedAt)) }));
+
+  return make("tr", { attributes: { "data-report-id": report.id } },
+    make("th", { attributes: { scope: "row" } }, make("span", { className: "report-reference", text: report.reference })),
+    cell("Received", reportTime(report.receivedAt)),
+    cell("Status", badge(state.text, state.kind)),
+    cell("Acknowledge by", deadline),
+    cell("Summary", make("div", { className: "report-summary" }, make("span", { className: "break", text: report.summary }), toggle), panel),
+  );
+}
+
+/** The expanded part of a row: the report itself, who sent it, and (for managers) the status form. */
+function reportPanel(report, panelId) {
+  const text = make("div", {
+    className: "report-text", text: report.details,
+    attributes: { tabindex: "0", role: "region", "aria-label": "Details of " + report.reference },
+  });
+  const contact = report.contact
+    ? make("a", { className: "break", text: report.contact, attributes: { href: "mailto:" + report.contact } })
+    : make("span", { className: "muted", text: "Not given" });
+  const facts = make("dl", { className: "report-facts" },
+    make("dt", { text: "Contact" }), make("dd", {}, contact),
+    make("dt", { text: "Name" }), make("dd", { className: "break", text: report.name ?? "Not given" }),
+    make("dt", { text: "Credit" }), make("dd", { text: report.creditPermitted ? "May be credited publicly" : "Not to be credited" }),
+    make("dt", { text: "Status since" }), make("dd", {}, reportTime(report.statusChangedAt ?? report.receivedAt)),
+  );
+  const panel = make("div", { className: "report-panel", attributes: { id: panelId } }, text, facts);
+  if (can("security_reports.manage")) panel.append(reportForm(report));
+  return panel;
+}
+
+function reportForm(report) {
+  const statusId = "report-status-" + report.id;
+  const messageId = "report-message-" + report.id;
+  const errorId = "report-error-" + report.id;
+  const select = make("select", { className: "input input--compact", attributes: { id: statusId, "aria-describedby": statusId + "-error" } });
+  // The likely next step is preselected: acknowledge a new report, then mark it fixed.
+  const suggested = { received: "acknowledged", acknowledged: "fixed" }[report.status] ?? report.status;
+  for (const value of ["acknowledged", "fixed", "declined"]) {
+    const option = make("option", { text: reportStatuses[value].text, attributes: { value } });
+    option.selected = value === suggested;
+    select.append(option);
+  }
+  const message = make("textarea", {
+    className: "input input--textarea input--short",
+    attributes: { id: messageId, rows: "3", maxlength: "5000", "aria-describedby": messageId + "-hint " + messageId + "-error" },
+  });
+  const hint = report.contact
+    ? "Optional. Emailed to the reporter."
+    : "Optional. Emailed to the reporter, but this reporter left no address.";
+  const problem = make("div", { className: "notice notice--error", attributes: { id: errorId, role: "alert", hidden: "" } });
+  const submit = make("button", {
+    className: "button button--primary button--small", text: "Update",
+    attributes: { type: "submit", "data-action": "report-status", "aria-label": "Update " + report.reference, "aria-describedby": errorId },
+  });
+  const form = make("form", { className: "report-form", attributes: { novalidate: "", "aria-label": "Change the status of " + report.reference } },
+    make("div", { className: "field" },
+      make("label", { text: "New status", attributes: { for: statusId } }),
+      select,
+      make("p", { className: "field__error", attributes: { id: statusId + "-error", "aria-live": "polite" } })),
+    make("div", { className: "field" },
+      make("label", { text: "Message to the reporter", attributes: { for: messageId } }),
+      message,
+      make("p", { className: "field__hint", text: hint, attributes: { id: messageId + "-hint" } }),
+      make("p", { className: "field__error", attributes: { id: messageId + "-error", "aria-live": "polite" } })),
+    problem,
+    make("div", { className: "row-actions" }, submit),
+  );
+  const fields = new Form(form, [statusId, messageId], problem);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    fields.clear();
+    changeReportStatus(report, fields, submit);
+  });
+  return form;
+}
+
+async function changeReportStatus(report, fields, button) {
+  const [statusId, messageId] = fields.fields;
+  const status = byId(statusId).value;
+  const text = byId(messageId).value.trim();
+  const error = byId("report-error-" + report.id);
+  clearProblem(error);
+  let updated;
+  try {
+    const result = await busy(button, "Updating…", () => withStepUp(() =>
+      postJSON(base + "/security-reports/" + encodeURIComponent(report.id) + "/status", { status, message: text || null })));
+    updated = result?.report ?? result;
+  } catch (problem) {
+    if (problem?.field === "status") fields.showFieldError(statusId, problem.message);
+    else if (problem?.field === "message") fields.showFieldError(messageId, problem.message);
+    else {
+      showProblem(error, problem);
+      if (!sessionEnded(problem)) button.focus();
+    }
+    return;
+  }
+  auditStale = true;
+  const sent = text && report.contact ? " The reporter was emailed." : "";
+  announce("Report " + report.reference + " updated: " + (reportStatuses[updated?.status ?? status]?.text ?? status).toLowerCase() + "." + sent);
+  // The row is drawn again from the server's answer, open, with focus back on its Update button.
+  const index = reports.findIndex((entry) => sameId(entry.id, report.id));
+  if (updated?.id && index >= 0) {
+    reports[index] = updated;
+    openReports.add(updated.id);
+    const row = byId("reports-body").querySelector(`tr[data-report-id="${CSS.escape(report.id)}"]`);
+    const fresh = reportRow(updated);
+    row?.replaceWith(fresh);
+    showOverdueCount();
+    fresh.querySelector('[data-action="report-status"]')?.focus();
+  } else {
+    await loadReports().catch((problem) => showProblem(byId("reports-message"), problem));
+  }
+}
+
 // --- Sections (tabs) -------------------------------------------------------------------------------
 
 const tabs = [...document.querySelectorAll('[role="tab"]')];
@@ -649,6 +825,7 @@ const loaders = {
     message: "audit-message",
     loaded: false,
   },
+  reports: { load: loadReports, message: "reports-message", loaded: false },
 };
 
 async function ensureLoaded(section) {
@@ -743,6 +920,7 @@ async function start() {
     invitations: can("members.invite"),
     policy: can("policy.read"),
     audit: can("audit.read"),
+    reports: can("security_reports.read"),
   };
   if (!Object.values(sections).some(Boolean)) {
     showNoAccess();
@@ -754,6 +932,9 @@ async function start() {
   byId("members-intro").textContent = ["members.change_role", "members.disable", "members.end_sessions"].some(can)
     ? "Everyone in your organisation. Disabling someone signs them out at once."
     : "Everyone in your organisation. You can see the list but not change it.";
+  if (!can("security_reports.manage")) {
+    byId("reports-intro").append(" You can read them but not change their status.");
+  }
   if (can("audit.export")) {
     const exportLink = byId("audit-export");
     exportLink.href = base + "/audit/export";

@@ -49,7 +49,8 @@ UUID = {"type": "string", "format": "uuid"}
 INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
 PERMISSION = {"enum": ["organization.read", "members.read", "members.invite", "members.change_role", "members.disable", "members.unlock",
-                       "members.end_sessions", "policy.read", "policy.update", "audit.read", "audit.export"]}
+                       "members.end_sessions", "policy.read", "policy.update", "audit.read", "audit.export", "meetings.create",
+                       "security_reports.read", "security_reports.manage"]}
 
 
 def ref(name: str) -> dict:
@@ -109,6 +110,16 @@ MEETING = obj({
     "settings": ref("MeetingSettings"), "ended": BOOLEAN,
     "passcode": {"type": "string", "description": "Only in the answer that generated it"},
 })
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date-time"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+REPORT_STATUS = {"enum": ["received", "acknowledged", "fixed", "declined"]}
+SECURITY_REPORT = obj({
+    "id": UUID, "reference": {"type": "string", "description": "`DM-XXXX-XXXX`, what the reporter quotes"}, "receivedAt": DATE,
+    "acknowledgeBy": {"type": "string", "format": "date-time", "description": "48 hours after receipt (security policy §11)"},
+    "acknowledgedAt": NULLABLE_DATE, "status": REPORT_STATUS, "statusChangedAt": DATE,
+    "overdue": {"type": "boolean", "description": "Still `received` past `acknowledgeBy`"},
+    "summary": S, "details": S, "contact": NULLABLE_STRING, "name": NULLABLE_STRING, "creditPermitted": BOOLEAN,
+}, ["id", "reference", "receivedAt", "acknowledgeBy", "status", "statusChangedAt", "overdue", "summary", "details", "creditPermitted"])
 TICKET_REQUEST = body({"displayName": S, "passcode": S}, [])
 TICKET = obj({"ticket": S, "expiresAt": DATE, "signalingURL": S})
 AUDIT_PAGE = obj({"entries": {"type": "array", "items": ref("AuditEntry")},
@@ -284,6 +295,28 @@ paths = {
         ok_media="application/x-ndjson", ok_schema={"type": "string", "description": "One JSON object per line"},
         ok_headers={"Content-Disposition": {"schema": S, "description": "`attachment; filename=\"digitalmeet-audit-<organizationId>.jsonl\"`"}},
         errors=("401", "403", "404"))},
+    "/api/v1/organizations/{organizationId}/security-reports": {"get": op(
+        "Vulnerability reports sent to this deployment, newest first, opened (owner, admin, auditor). Reports go to the "
+        "organisation made at setup, so other organisations' lists are empty",
+        ok_schema=obj({"reports": {"type": "array", "items": ref("SecurityReport")}}), errors=("401", "403", "404"))},
+    "/api/v1/organizations/{organizationId}/security-reports/{reportId}/status": {"post": op(
+        "Answer a report: acknowledged, fixed or declined, with an optional `message` emailed to the reporter; audited (owner, admin)",
+        body({"status": {"enum": ["acknowledged", "fixed", "declined"]}, "message": {"type": ["string", "null"], "maxLength": 5000}},
+             ["status"]),
+        ok_schema=obj({"report": ref("SecurityReport")}), errors=("400", "401", "403", "404", "409"), step_up=True)},
+    "/api/v1/security-reports": {"post": op(
+        "Report a vulnerability (anyone; 5 an hour per network). The report is sealed at rest; the reporter gets a receipt by email "
+        "when `contact` is given, and the operator's owners and admins are told",
+        body({"summary": {"type": "string", "minLength": 3, "maxLength": 200},
+              "details": {"type": "string", "minLength": 20, "maxLength": 20000},
+              "contact": {"type": ["string", "null"], "description": "Email address for progress updates"},
+              "name": {"type": ["string", "null"], "maxLength": 100, "description": "How to credit the reporter"},
+              "creditPermitted": BOOLEAN}, ["summary", "details"]),
+        ok=("201", "Received"), ok_schema=obj({"reference": S, "receivedAt": DATE, "acknowledgeBy": DATE}),
+        errors=("400", "413", "429", "503"), auth=False)},
+    "/api/v1/security-acknowledgments": {"get": op(
+        "Researchers credited for fixed reports (with their permission), newest first",
+        ok_schema=obj({"acknowledgments": {"type": "array", "items": obj({"name": S, "fixedAt": DATE})}}), errors=(), auth=False)},
     "/api/v1/meetings": {
         "post": op("Create a meeting you host; settings are bounded by the organisation's policy (400 `policy_violation` names the field). "
                    "A required passcode that is not given is generated and returned once as `passcode`",
@@ -359,6 +392,7 @@ document = {
             "AuditEntry": AUDIT_ENTRY,
             "MeetingSettings": MEETING_SETTINGS,
             "Meeting": MEETING,
+            "SecurityReport": SECURITY_REPORT,
         },
         "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": "__Host-dm_session"},

@@ -184,12 +184,21 @@ func buildApplicationAndAnnouncement(
         identity: accounts,
         hub: hub,
         passcodeHasher: PasswordHasher(parameters: .init(logN: 14, r: 8, p: 1), concurrency: configuration.passwordHashConcurrency),
-        throttle: PasscodeThrottle(),
+        throttle: AttemptThrottle(),
         chat: chatArchive,
         audit: auditRepository,
         logger: logger
     )
     MeetingController(meetings: meetings, publicURL: configuration.publicURL).addRoutes(to: router)
+    SecurityReportController(
+        service: SecurityReportService(
+            identity: accounts,
+            organizations: organizationRepository,
+            reports: FluentSecurityReportRepository(store: store, dataKeys: deployment.dataKeys),
+            throttle: AttemptThrottle(perClient: 5, perScope: 100, window: 3600),
+            logger: logger
+        )
+    ).addRoutes(to: router)
     let signalingRouter = Router(context: SignalingRequestContext.self)
     let signaling = SignalingController(
         hub: hub,

@@ -36,6 +36,7 @@ public struct DataErasure: Sendable {
         try await store.write { database in
             try await UserModel.query(on: database).filter(\.$organization.$id == organizationID).delete()
             try await database.sqlDatabase().delete(from: "chat_messages").where("organization_id", .equal, organizationID).run()
+            try await database.sqlDatabase().delete(from: "security_reports").where("organization_id", .equal, organizationID).run()
             try await OrganizationModel.query(on: database).filter(\.$id == organizationID).delete()
         }
         return destroyed

@@ -26,11 +26,13 @@ public struct EncryptedColumn: Sendable, Hashable {
     public static let webAuthnCredentialName = EncryptedColumn(table: "webauthn_credentials", column: "name_ciphertext", boundName: "name")
     /// A chat message's sender name and text, sealed under the organisation's key.
     public static let chatMessage = EncryptedColumn(table: "chat_messages", column: "message_ciphertext", boundName: "message")
+    /// A vulnerability report's summary, details and the reporter's address and name.
+    public static let securityReport = EncryptedColumn(table: "security_reports", column: "report_ciphertext", boundName: "report")
 
     /// New columns go at the end: an interrupted re-encryption resumes by position in this list.
     public static let all: [EncryptedColumn] = [
         userEmail, userTOTPSecret, userPendingTOTP, sessionDevice, accountTokenPayload, invitationEmail, webAuthnCredentialName,
-        chatMessage,
+        chatMessage, securityReport,
     ]
 }
 

@@ -122,6 +122,7 @@ public final class Store: Sendable {
         CreateAuditSchema(),
         CreateMeetingSchema(),
         CreateChatArchive(),
+        CreateSecurityReports(),
     ]
 
     /// Runs a trivial query; throws if the database cannot be reached.

@@ -8,12 +8,16 @@ import Testing
         .owner: [
             "organization.read", "members.read", "members.invite", "members.change_role", "members.disable", "members.unlock",
             "members.end_sessions", "policy.read", "policy.update", "audit.read", "audit.export", "meetings.create",
+            "security_reports.read", "security_reports.manage",
         ],
         .admin: [
             "organization.read", "members.read", "members.invite", "members.change_role", "members.disable", "members.unlock",
             "members.end_sessions", "policy.read", "policy.update", "audit.read", "audit.export", "meetings.create",
+            "security_reports.read", "security_reports.manage",
         ],
-        .auditor: ["organization.read", "members.read", "policy.read", "audit.read", "audit.export", "meetings.create"],
+        .auditor: [
+            "organization.read", "members.read", "policy.read", "audit.read", "audit.export", "meetings.create", "security_reports.read",
+        ],
         .member: ["organization.read", "meetings.create"],
     ]
 
@@ -59,10 +63,12 @@ import Testing
         }
     }
 
-    @Test func everyChangeOfMembersOrPolicyIsAdministrativeAndNoReadIs() {
+    @Test func everyChangeOfMembersPolicyOrReportsIsAdministrativeAndNoReadIs() {
         for permission in Permission.allCases {
             let name = permission.rawValue
-            let change = name.hasPrefix("members.") && name != "members.read" || name == "policy.update" || name == "audit.export"
+            let change =
+                name.hasPrefix("members.") && name != "members.read" || name == "policy.update" || name == "audit.export"
+                || name == "security_reports.manage"
             #expect(permission.isAdministrative == change, "\(name)")
         }
     }

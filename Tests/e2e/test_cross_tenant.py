@@ -44,6 +44,8 @@ EXPECTED_ROUTES = {
     ("get", ORG + "/audit"),
     ("get", ORG + "/audit/actions"),
     ("get", ORG + "/audit/export"),
+    ("get", ORG + "/security-reports"),
+    ("post", ORG + "/security-reports/{reportId}/status"),
 }
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -139,24 +141,28 @@ def organization_routes(document: dict) -> list[tuple[str, str]]:
     )
 
 
-def fill(path: str, organization: str, user: str | None = None, invitation: str | None = None) -> str:
+def fill(path: str, organization: str, user: str | None = None, invitation: str | None = None, report: str | None = None) -> str:
     filled = path.replace("{organizationId}", organization)
     if user is not None:
         filled = filled.replace("{userId}", user)
     if invitation is not None:
         filled = filled.replace("{invitationId}", invitation)
+    if report is not None:
+        filled = filled.replace("{reportId}", report)
     assert "{" not in filled, f"unknown path parameter in {path}"
     return filled
 
 
-def substitutions(path: str, users: list[str], invitations: list[str]) -> list[dict]:
+def substitutions(path: str, users: list[str], invitations: list[str], reports: list[str]) -> list[dict]:
     """Every combination of the ids the path takes."""
     combos = [{}]
     if "{userId}" in path:
         combos = [{**c, "user": u} for c in combos for u in users]
     if "{invitationId}" in path:
         combos = [{**c, "invitation": i} for c in combos for i in invitations]
-    unknown = set(re.findall(r"\{(\w+)\}", path)) - {"organizationId", "userId", "invitationId"}
+    if "{reportId}" in path:
+        combos = [{**c, "report": r} for c in combos for r in reports]
+    unknown = set(re.findall(r"\{(\w+)\}", path)) - {"organizationId", "userId", "invitationId", "reportId"}
     assert not unknown, f"{path} has path parameters this test does not know how to fill: {unknown}"
     return combos
 
@@ -242,6 +248,15 @@ def test_nobody_in_one_organisation_reaches_another(owned, clients, run_cli):
     pending_b = ok_json(owner_b.post(base_b + "/invitations", {"email": B_PENDING, "role": "admin"}), 201)["id"].lower()
     users_b = [member_b_id, owner_b_id]
     invitations_b = [pending_b]
+    # Vulnerability reports go to the organisation made at setup (A); B has none of its own. A's report
+    # id is used on B's paths, and B's owner cannot reach it through B either.
+    filed = Client(server).post("/api/v1/security-reports", {"summary": "A probe report", "details": "Filed so that a report id exists."})
+    ok_json(filed, 201)
+    report_a = ok_json(owner_a.get(f"/api/v1/organizations/{organization_a}/security-reports"))["reports"][0]["id"]
+    reports_b = [report_a]
+    assert ok_json(owner_b.get(base_b + "/security-reports")) == {"reports": []}
+    reached = call(owner_b, "post", f"{base_b}/security-reports/{report_a}/status", {"status": "declined", "message": None})
+    assert reached.status_code == 404 and reached.json()["error"]["code"] == "not_found", reached.text
 
     before = snapshot(owner_b, organization_b)
     assert {m["id"].lower() for m in before["members"]} == set(users_b)
@@ -272,7 +287,7 @@ def test_nobody_in_one_organisation_reaches_another(owned, clients, run_cli):
         for method, path in routes:
             if only_objects and "{userId}" not in path and "{invitationId}" not in path:
                 continue
-            for ids in substitutions(path, users, invitations):
+            for ids in substitutions(path, users, invitations, reports_b):
                 url = fill(path, organization, **ids)
                 response = call(client, method, url, request_body(document, method, path, overrides))
                 made += 1
@@ -301,7 +316,7 @@ def test_nobody_in_one_organisation_reaches_another(owned, clients, run_cli):
     # Another organisation looks exactly like no organisation at all.
     nowhere = str(uuid.uuid4())
     for method, path in routes:
-        ids = substitutions(path, users_b, invitations_b)[0]
+        ids = substitutions(path, users_b, invitations_b, reports_b)[0]
         body = request_body(document, method, path, overrides)
         theirs = call(owner_a, method, fill(path, organization_b, **ids), body)
         missing_org = call(owner_a, method, fill(path, nowhere, **ids), body)
@@ -347,7 +362,7 @@ def test_nobody_in_one_organisation_reaches_another(owned, clients, run_cli):
     controls = {**overrides, ("put", ORG + "/policy"): {**policy_a, "sessionIdleMinutes": 9}}
     order = sorted(routes, key=lambda route: (route[0] == "delete", route))  # revoke after the invitation exists
     for method, path in order:
-        url = fill(path, organization_a, user=member_a_id, invitation=spare)
+        url = fill(path, organization_a, user=member_a_id, invitation=spare, report=report_a)
         body = request_body(document, method, path, controls)
         if (method, path) == ("post", ORG + "/invitations"):
             body = {"email": "control-a@example.com", "role": "member"}

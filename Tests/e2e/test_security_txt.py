@@ -63,4 +63,14 @@ def test_policy_page_exists(module_server):
 @pytest.mark.parametrize("contact", ["https://example.com/report-a-vulnerability", "mailto:psirt@example.com"])
 def test_configured_contact_is_published(make_server, contact):
     server = make_server(SECURITY_CONTACT=contact)
-    assert fetch_fields(server)["Contact"] == [contact]
+    # The configured contact first (RFC 9116: in order of preference), then the report form.
+    assert fetch_fields(server)["Contact"] == [contact, server.url("/security/report")]
+
+
+def test_one_contact_is_the_report_form_and_it_is_served(module_server):
+    contacts = fetch_fields(module_server)["Contact"]
+    form = module_server.url("/security/report")
+    assert form in contacts, contacts
+    response = module_server.http.get(form, timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    assert 'id="report-form"' in response.text

@@ -49,7 +49,7 @@ public struct AuditEvent: Sendable, Equatable {
     /// cannot put a password, token or code into the log.
     public static let detailKeys: Set<String> = [
         "reason", "method", "role", "previous_role", "count", "failures", "including_current", "changes", "session_id", "key_id",
-        "scope", "entries", "permission", "name", "stage", "new_device", "from_sequence", "to_sequence", "path",
+        "scope", "entries", "permission", "name", "stage", "new_device", "from_sequence", "to_sequence", "path", "status", "previous_status",
     ]
 
     static func sanitized(_ details: [String: String]) -> [String: String] {
@@ -136,6 +136,10 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let meetingChatRead = AuditAction(rawValue: "meeting.chat_read")
     /// The retention policy deleted chat messages (`count`).
     public static let chatPurged = AuditAction(rawValue: "retention.chat_purged")
+    /// A vulnerability report arrived through the public form.
+    public static let securityReportReceived = AuditAction(rawValue: "security_report.received")
+    /// A handler acknowledged, fixed or declined a report (`status`, `previous_status`).
+    public static let securityReportStatusChanged = AuditAction(rawValue: "security_report.status_changed")
 
     public static let known: [AuditAction] =
         [
@@ -145,6 +149,6 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
             memberUnlocked, memberSessionsEnded, invitationRevoked, organizationCreated, policyUpdated, auditExported, auditVerified,
             keyCreated, accessDenied, meetingCreated, meetingSettingsChanged, meetingAdmitted, meetingDenied, meetingParticipantRemoved,
             meetingLocked, meetingUnlocked, meetingRecordingStarted, meetingRecordingStopped, meetingRolesChanged, meetingEnded,
-            meetingPasscodeFailed, meetingChatRead, chatPurged,
+            meetingPasscodeFailed, meetingChatRead, chatPurged, securityReportReceived, securityReportStatusChanged,
         ] + KeyEvent.Action.allCases.map { AuditAction(rawValue: $0.rawValue) }
 }

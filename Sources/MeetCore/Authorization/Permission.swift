@@ -14,6 +14,9 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     case auditRead = "audit.read"
     case auditExport = "audit.export"
     case meetingsCreate = "meetings.create"
+    /// Vulnerability reports sent to this deployment (they go to the organisation made at setup).
+    case securityReportsRead = "security_reports.read"
+    case securityReportsManage = "security_reports.manage"
 
     // Meeting (what the meeting state machine allows on top of the meeting's own settings)
     case meetingJoin = "meeting.join"
@@ -38,7 +41,8 @@ public enum Permission: String, Codable, Sendable, CaseIterable {
     /// Administrative actions need a step-up (a second factor within the last five minutes) and are audited.
     public var isAdministrative: Bool {
         switch self {
-        case .membersInvite, .membersChangeRole, .membersDisable, .membersUnlock, .membersEndSessions, .policyUpdate, .auditExport:
+        case .membersInvite, .membersChangeRole, .membersDisable, .membersUnlock, .membersEndSessions, .policyUpdate, .auditExport,
+            .securityReportsManage:
             true
         default:
             false

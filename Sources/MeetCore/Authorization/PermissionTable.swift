@@ -16,7 +16,7 @@ public enum PermissionTable {
         case .organization(.owner), .organization(.admin):
             administrator
         case .organization(.auditor):
-            [.organizationRead, .membersRead, .policyRead, .auditRead, .auditExport, .meetingsCreate]
+            [.organizationRead, .membersRead, .policyRead, .auditRead, .auditExport, .meetingsCreate, .securityReportsRead]
         case .organization(.member):
             [.organizationRead, .meetingsCreate]
         case .meeting(.host):
@@ -32,7 +32,7 @@ public enum PermissionTable {
 
     private static let administrator: Set<Permission> = [
         .organizationRead, .membersRead, .membersInvite, .membersChangeRole, .membersDisable, .membersUnlock, .membersEndSessions,
-        .policyRead, .policyUpdate, .auditRead, .auditExport, .meetingsCreate,
+        .policyRead, .policyUpdate, .auditRead, .auditExport, .meetingsCreate, .securityReportsRead, .securityReportsManage,
     ]
 
     private static let participant: Set<Permission> = [

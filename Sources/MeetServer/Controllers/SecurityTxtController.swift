@@ -26,6 +26,7 @@ struct SecurityTxtController {
         return """
             # Security contact for this DigitalMeet deployment. See \(base)/security-policy
             Contact: \(contact)
+            Contact: \(base)/security/report
             Expires: \(formatter.string(from: expires))
             Policy: \(base)/security-policy
             Acknowledgments: \(base)/security-policy#acknowledgments

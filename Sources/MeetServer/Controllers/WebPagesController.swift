@@ -9,6 +9,7 @@ struct WebPagesController {
         ("/", "index.html"),
         ("/setup", "setup.html"),
         ("/security-policy", "security-policy.html"),
+        ("/security/report", "report.html"),
         ("/signin", "signin.html"),
         ("/signup", "signup.html"),
         ("/account", "account.html"),

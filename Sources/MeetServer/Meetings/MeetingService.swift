@@ -14,7 +14,7 @@ struct MeetingService: Sendable {
     /// Passcodes are short; a lighter scrypt than passwords keeps ticket requests cheap while the
     /// throttle, not the hash, is what stops guessing.
     let passcodeHasher: PasswordHasher
-    let throttle: PasscodeThrottle
+    let throttle: AttemptThrottle
     /// The encrypted chat archive, read back by hosts as a transcript.
     let chat: any ChatArchive
     let audit: any AuditRepository
@@ -245,7 +245,7 @@ struct MeetingService: Sendable {
 
     private func checkPasscode(_ record: MeetingRecord, passcode: String?, signedIn: SignedIn?, client: ClientInfo, now: Date) async throws {
         let key = client.throttleKey
-        if let wait = throttle.retryAfter(meeting: record.id, client: key, now: now) {
+        if let wait = throttle.retryAfter(scope: record.id, client: key, now: now) {
             throw APIError(
                 .tooManyRequests,
                 code: MeetError.Code.throttled.rawValue,
@@ -259,7 +259,7 @@ struct MeetingService: Sendable {
         let correct: Bool =
             if let hash = record.passcodeHash, passcode.utf8.count <= 64 { try await passcodeHasher.verify(passcode, against: hash) } else { false }
         guard correct else {
-            throttle.recordFailure(meeting: record.id, client: key, now: now)
+            throttle.record(scope: record.id, client: key, now: now)
             Counter(label: "digitalmeet_security_events_total", dimensions: [("kind", "passcode_failure")]).increment()
             try await identity.audit.append([
                 .now(

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MeetCrypto
 import MeetStore
+import Metrics
 import ServiceLifecycle
 
 /// Owns the deployment's lifetime in the service group. In the background it rotates data keys that
@@ -39,6 +40,15 @@ struct DeploymentService: Service {
             if purged > 0 { deployment.logger.info("Removed ended sessions and spent links", metadata: ["rows": "\(purged)"]) }
             let chat = try await FluentChatArchive(store: deployment.store, dataKeys: deployment.dataKeys).purgeExpired(at: Date())
             if chat > 0 { deployment.logger.notice("Deleted chat messages past their retention", metadata: ["rows": "\(chat)"]) }
+            let overdue = try await FluentSecurityReportRepository(store: deployment.store, dataKeys: deployment.dataKeys)
+                .overdueCount(at: Date())
+            Gauge(label: "digitalmeet_security_reports_overdue").record(overdue)
+            if overdue > 0 {
+                deployment.logger.warning(
+                    "Vulnerability reports wait for acknowledgement past the promised 48 hours",
+                    metadata: ["event": "security_report.overdue", "reports": "\(overdue)"]
+                )
+            }
         } catch is CancellationError {
             return
         } catch {

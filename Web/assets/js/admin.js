@@ -674,7 +674,7 @@ function reportRow(report) {
   const toggle = make("button", {
     className: "button button--small", text: expanded ? "Hide details" : "Show details",
     attributes: {
-      type: "button", "data-action": "report-details", "aria-expanded": String(expanded), "aria-controls": panelId,
+      type: "button", "data-toggle": "report-details", "aria-expanded": String(expanded), "aria-controls": panelId,
       "aria-label": (expanded ? "Hide the details of " : "Show the details of ") + report.reference,
     },
   });

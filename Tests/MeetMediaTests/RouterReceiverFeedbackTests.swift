@@ -113,6 +113,15 @@ import Testing
         #expect(block.extendedHighestSequenceNumber == 305)
     }
 
+    @Test func aZeroIntervalCountsAsTheMinimum() throws {
+        let configuration = SFU.Configuration(
+            certificate: try DTLSEndpointTests.certificate(name: "sfu"),
+            candidates: [],
+            receiverReportInterval: .zero
+        )
+        #expect(MediaRouter(meeting: "m", configuration: configuration).receiverReportInterval == .milliseconds(100))
+    }
+
     @Test func feedbackStopsWhenThePublisherLeaves() throws {
         let (harness, publisher, _) = try RouterForwardingTests.meeting()
         try RouterForwardingTests.sendVideo(harness, from: publisher, sequences: 1..<5)

@@ -27,10 +27,14 @@ extension MediaRouter {
         return earliest
     }
 
+    /// The configured feedback interval, at least 100 ms so that a zero or negative setting cannot
+    /// make the timer fire continuously.
+    var receiverReportInterval: Duration { max(configuration.receiverReportInterval, .milliseconds(100)) }
+
     /// A publish connection is up: its first receiver feedback is one interval away.
     func startReceiverFeedback(for member: Participant, now: ContinuousClock.Instant) {
         member.lastReceiverFeedback = now
-        member.nextReceiverFeedback = now + configuration.receiverReportInterval
+        member.nextReceiverFeedback = now + receiverReportInterval
     }
 
     /// Sends every publisher whose feedback is due a compound RR (+ REMB) and schedules the next.
@@ -41,8 +45,8 @@ extension MediaRouter {
                 member.nextReceiverFeedback = nil
                 continue
             }
-            let next = due + configuration.receiverReportInterval
-            member.nextReceiverFeedback = next > now ? next : now + configuration.receiverReportInterval
+            let next = due + receiverReportInterval
+            member.nextReceiverFeedback = next > now ? next : now + receiverReportInterval
             guard publisher.isConnected else { continue }
             sendReceiverFeedback(to: member, through: publisher, now: now, outbox: &outbox)
         }

@@ -22,7 +22,8 @@ public final class SFU {
         public var maximumPeers: Int
         /// How often each publisher gets a receiver report (a report block per stream it sends)
         /// and, for video it sends with `goog-remb`, a REMB. RFC 3550 §6.2 lets an SFU use a fixed
-        /// interval; once a second is what libwebrtc's own receivers send.
+        /// interval; once a second is what libwebrtc's own receivers send. Values under 100 ms count
+        /// as 100 ms.
         public var receiverReportInterval: Duration
         /// The bitrate, in bits per second, the REMB to each publisher allows for all it sends
         /// (camera and screen together). When more than 10 % of a publisher's packets were lost in

@@ -18,6 +18,8 @@ import Testing
         var videoFrames: [Int] = []
         var audioFrames: [Int] = []
         var metrics = SFUMetrics()
+        /// The publisher's last feedback report per sender kind ("audio", "video").
+        var publisherFeedback: [String: PeerMessage] = [:]
     }
 
     @Test(
@@ -28,7 +30,20 @@ import Testing
         guard let python = try Self.requirePython() else { return }
         let outcome = try await Self.meeting(python: python, profiles: [profile], dropEvery: nil)
         print("aiortc \(profile.rawValue): decoded video frames \(outcome.videoFrames), audio frames \(outcome.audioFrames), \(outcome.metrics)")
+        print("aiortc \(profile.rawValue): publisher feedback \(outcome.publisherFeedback)")
         #expect(outcome.metrics.retransmissionsSent == 0)
+        // aiortc took the SFU's receiver reports: its senders have remote-inbound-rtp stats with a
+        // round-trip time (so LSR and DLSR echoed its SRs), and no loss on loopback.
+        for kind in ["audio", "video"] {
+            let feedback = outcome.publisherFeedback[kind]
+            #expect(feedback?.roundTripTime != nil, "\(kind): \(String(describing: feedback))")
+            #expect((feedback?.roundTripTime ?? 1) < 1)
+            #expect(feedback?.packetsLost == 0)
+        }
+        // The REMB (2.5 Mbps) raised the VP8 encoder's target from aiortc's 500 kbps to its 1.5 Mbps ceiling.
+        #expect(outcome.publisherFeedback["video"]?.targetBitrate == 1_500_000)
+        #expect(outcome.metrics.receiverReportsSent > 0)
+        #expect(outcome.metrics.rembSent > 0)
     }
 
     /// Every 10th RTP packet is dropped between the publisher and the SFU, and between the SFU and
@@ -40,6 +55,8 @@ import Testing
         print("aiortc with 10% RTP loss: decoded video frames \(outcome.videoFrames), \(outcome.metrics)")
         #expect(outcome.metrics.nacksSent > 0)
         #expect(outcome.metrics.packetsRepaired > 0)
+        // The receiver reports tell the publisher of the losses on its leg, repaired or not.
+        #expect((outcome.publisherFeedback["video"]?.packetsLost ?? 0) > 0, "\(outcome.publisherFeedback)")
         #expect(outcome.metrics.nacksReceived > 0)
         #expect(outcome.metrics.retransmissionsSent > 0)
     }
@@ -114,6 +131,17 @@ import Testing
             outcome.videoFrames.append(last.video ?? 0)
             outcome.audioFrames.append(last.audio ?? 0)
             if (last.video ?? 0) < requiredVideoFrames { Issue.record("subscriber \(index) stderr: \(subscriber.stderr)") }
+        }
+        // The publisher reports every 0.5 s per sender; wait (at most 40 reports) until both
+        // senders have a round-trip time, and, with loss, until video shows some.
+        var feedbackReports = 0
+        while feedbackReports < 40, let message = await publisherMessages.next() {
+            guard message.type == "feedback", let kind = message.kind else { continue }
+            feedbackReports += 1
+            outcome.publisherFeedback[kind] = message
+            let feedback = outcome.publisherFeedback
+            let timed = feedback["audio"]?.roundTripTime != nil && feedback["video"]?.roundTripTime != nil
+            if timed && (dropEvery == nil || (feedback["video"]?.packetsLost ?? 0) > 0) { break }
         }
         outcome.metrics = try await server.metrics()
         #expect(outcome.videoFrames.allSatisfy { $0 >= requiredVideoFrames })

@@ -47,7 +47,7 @@ import Testing
         let video = answer.media[1]
         // VP8 and its RTX, then the one Constrained Baseline H.264 with packetization-mode=1 and its RTX.
         #expect(video.formats == ["96", "97", "108", "109"])
-        #expect(video.codecs[0].feedback.map(\.type) == ["ccm", "nack", "nack"])
+        #expect(video.codecs[0].feedback.map(\.type) == ["goog-remb", "ccm", "nack", "nack"])
         #expect(video.codecs[1].parameters == "apt=96")
         #expect(video.codecs[2].parameters == "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f")
         #expect(video.extmaps.map(\.id) == [4, 10, 11])
@@ -88,8 +88,14 @@ import Testing
         #expect(negotiation.answer.media[1].formats == ["97", "98", "101", "102"])
         #expect(
             negotiation.media[1].codecs.map(\.codec.feedback) == [
-                [.init(payloadType: nil, type: "nack"), .init(payloadType: nil, type: "nack", parameter: "pli")],
-                [.init(payloadType: nil, type: "nack"), .init(payloadType: nil, type: "nack", parameter: "pli")],
+                [
+                    .init(payloadType: nil, type: "nack"), .init(payloadType: nil, type: "nack", parameter: "pli"),
+                    .init(payloadType: nil, type: "goog-remb"),
+                ],
+                [
+                    .init(payloadType: nil, type: "nack"), .init(payloadType: nil, type: "nack", parameter: "pli"),
+                    .init(payloadType: nil, type: "goog-remb"),
+                ],
             ]
         )
         #expect(negotiation.media[1].extensionID(MediaCapabilities.HeaderExtension.mid) == 1)
@@ -121,11 +127,16 @@ import Testing
         #expect(video.codecs.first?.rtxPayloadType == 124)
     }
 
+    /// REMB is accepted by default (the router sends publishers REMB), and can be turned off.
     @Test func rembOnlyWhenEnabled() throws {
         let offer = try SDPFixtures.offer("chromium-offer")
-        let answerer = PublishAnswerer(capabilities: MediaCapabilities(remb: true), transport: SDPFixtures.transport)
+        let answerer = PublishAnswerer(capabilities: MediaCapabilities(), transport: SDPFixtures.transport)
         let video = try answerer.answer(offer).answer.media[1]
         #expect(video.codecs[0].feedback.map(\.type) == ["goog-remb", "ccm", "nack", "nack"])
+        let without = PublishAnswerer(capabilities: MediaCapabilities(remb: false), transport: SDPFixtures.transport)
+        #expect(try without.answer(offer).answer.media[1].codecs[0].feedback.map(\.type) == ["ccm", "nack", "nack"])
+        // Subscribe offers never propose it.
+        #expect(!MediaCapabilities().videoFeedback.contains { $0.type == "goog-remb" })
     }
 
     @Test func rejectsSectionsWithoutCommonCodec() throws {

@@ -10,6 +10,12 @@ struct PeerMessage: Codable, Sendable {
     var audio: Int?
     /// Decoded frames per track ("<kind>-<mid>"), from subscriber.py.
     var tracks: [String: Int]?
+    /// publisher.py's "feedback": which sender, what the SFU's receiver reports told it (nil
+    /// before the first) and its encoder's target bitrate, which REMB sets.
+    var kind: String?
+    var packetsLost: Int?
+    var roundTripTime: Double?
+    var targetBitrate: Int?
 }
 
 /// A Python script run as a child process, talking JSON lines over stdin and stdout; its stderr

@@ -209,6 +209,38 @@ import Testing
         #expect(remb.senderSSRC == 0x0102_0304)
     }
 
+    /// 1,000,000 bps does not fit 18 bits (262,143): halved twice it is 250,000 = 0x3D090 with
+    /// exponent 2, so the byte after the SSRC count is 2 << 2 | 0x3 = 0x0B, then 0xD0 0x90.
+    @Test func rembOf1000000ByteExact() throws {
+        #expect(RTCPREMB.split(bitrate: 1_000_000) == (2, 250_000))
+        let expected: [UInt8] = [
+            0x8F, 206, 0x00, 0x06,  // FMT 15, PSFB, 6 words follow
+            0xAA, 0xBB, 0xCC, 0xDD,  // sender SSRC
+            0x00, 0x00, 0x00, 0x00,  // media SSRC: unused
+            0x52, 0x45, 0x4D, 0x42,  // "REMB"
+            0x02, 0x0B, 0xD0, 0x90,  // 2 SSRCs, exponent 2, mantissa 250,000
+            0x0B, 0x0B, 0x00, 0x01,
+            0x0B, 0x0B, 0x00, 0x02,
+        ]
+        var built: [UInt8] = []
+        try RTCPREMB.append(senderSSRC: 0xAABB_CCDD, bitrate: 1_000_000, ssrcs: [0x0B0B_0001, 0x0B0B_0002], to: &built)
+        #expect(built == expected)
+        guard case .remb(let remb) = try Self.only(built) else {
+            Issue.record("not a REMB")
+            return
+        }
+        #expect(remb.bitrate == 1_000_000)
+        #expect(remb.exponent == 2 && remb.mantissa == 250_000)
+        #expect(remb.ssrcs == [0x0B0B_0001, 0x0B0B_0002])
+        #expect(remb.senderSSRC == 0xAABB_CCDD && remb.mediaSSRC == 0)
+        // It also parses behind a receiver report, as the SFU sends it.
+        var compound: [UInt8] = []
+        try RTCPReceiverReport.append(senderSSRC: 0xAABB_CCDD, reportBlocks: [Self.block], to: &compound)
+        let packets = try RTCPCompoundPacket(parsing: compound + built).packets
+        #expect(packets.count == 2)
+        #expect(packets.last == .remb(remb))
+    }
+
     @Test(arguments: [UInt64(0), 1, 262_143, 262_144, 1_000_001, 2_500_000_000, UInt64(1) << 40 | 12_345])
     func rembBitrateNeverExceedsTheEstimate(bitrate: UInt64) throws {
         var built: [UInt8] = []
@@ -236,6 +268,16 @@ import Testing
         guard case .other = try Self.only(afb) else {
             Issue.record("AFB not kept raw")
             return
+        }
+        // Payload-specific formats the SFU does not act on (SLI 2, RPSI 3) are kept raw too.
+        for format: UInt8 in [2, 3, 7] {
+            var unknown = Self.fullIntra
+            unknown[0] = 0x80 | format
+            guard case .other(let raw) = try Self.only(unknown) else {
+                Issue.record("PSFB FMT \(format) not kept raw")
+                return
+            }
+            #expect(raw.packetType == 206 && raw.count == format)
         }
     }
 
@@ -295,6 +337,10 @@ import Testing
         ([0x84, 206, 0x00, 0x03, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 5], .badLength),
         // REMB saying two SSRCs, carrying one.
         (Array(remb[0..<16]) + [0x02] + remb[17...], .badLength),
+        // REMB cut after its identifier: no SSRC count or bitrate.
+        ([0x8F, 206, 0x00, 0x03] + remb[4..<16], .truncated),
+        // REMB saying no SSRCs but followed by one.
+        (Array(remb[0..<16]) + [0x00] + remb[17...], .badLength),
         // SDES item running past the chunk.
         ([0x81, 202, 0x00, 0x02, 0, 0, 0, 1, 0x01, 0x09, 0x61, 0x62], .truncated),
         // SDES with a second word after its only chunk.

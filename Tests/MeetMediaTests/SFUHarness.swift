@@ -152,7 +152,8 @@ final class SFUHarness {
     static let audioSSRC: UInt32 = 0x0A0A_0001
     static func videoSSRC(_ index: Int) -> UInt32 { 0x0B0B_0001 + UInt32(index) }
 
-    /// A publish offer as aiortc writes one: Opus at 96, VP8 at 97 with RTX 98, mid at extension id 1.
+    /// A publish offer as aiortc writes one: Opus at 96, VP8 at 97 with RTX 98 (NACK, PLI and REMB
+    /// feedback), mid at extension id 1.
     static func publishOffer(ice: ICECredentials, fingerprint: DTLSFingerprint, videoSections: Int) -> String {
         let mids = (0...videoSections).map(String.init).joined(separator: " ")
         var lines = ["v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=-", "t=0 0", "a=group:BUNDLE \(mids)", "a=msid-semantic:WMS *"]
@@ -168,6 +169,7 @@ final class SFUHarness {
             lines += ["m=video 9 UDP/TLS/RTP/SAVPF 97 98"] + transport(index + 1)
             lines += ["a=ssrc-group:FID \(videoSSRC(index)) \(videoSSRC(index) + 100)", "a=ssrc:\(videoSSRC(index)) cname:pub"]
             lines += ["a=ssrc:\(videoSSRC(index) + 100) cname:pub", "a=rtpmap:97 VP8/90000", "a=rtcp-fb:97 nack", "a=rtcp-fb:97 nack pli"]
+            lines += ["a=rtcp-fb:97 goog-remb"]
             lines += ["a=rtpmap:98 rtx/90000", "a=fmtp:98 apt=97"]
         }
         return lines.joined(separator: "\r\n") + "\r\n"

@@ -65,6 +65,8 @@ _RECORD_PEER_CONNECTIONS = """
       const byMid = msids(remote && remote.sdp);
       const inbound = [];
       const transports = [];
+      // What the SFU's receiver reports told this side as a sender (RTT and loss per stream).
+      const remoteInbound = [];
       let outbound = 0;
       const stats = await pc.getStats();
       const address = (id) => { const c = stats.get(id); return c ? `${c.address}:${c.port} ${c.candidateType}` : null; };
@@ -72,13 +74,15 @@ _RECORD_PEER_CONNECTIONS = """
         if (r.type === 'inbound-rtp') inbound.push({ track: byMid[r.mid] || null, mid: r.mid, kind: r.kind,
           framesDecoded: r.framesDecoded || 0, packetsReceived: r.packetsReceived || 0, bytesReceived: r.bytesReceived || 0 });
         if (r.type === 'outbound-rtp') outbound += r.packetsSent || 0;
+        if (r.type === 'remote-inbound-rtp') remoteInbound.push({ kind: r.kind, roundTripTime: r.roundTripTime ?? null, packetsLost: r.packetsLost ?? null });
         if (r.type === 'transport') {
           const pair = stats.get(r.selectedCandidatePairId);
           transports.push({ dtlsState: r.dtlsState, srtpCipher: r.srtpCipher || null, iceState: r.iceState || null,
-            selectedPair: pair ? [address(pair.localCandidateId), address(pair.remoteCandidateId)] : null });
+            selectedPair: pair ? [address(pair.localCandidateId), address(pair.remoteCandidateId)] : null,
+            availableOutgoingBitrate: pair ? pair.availableOutgoingBitrate ?? null : null });
         }
       });
-      result.push({ role: remote && remote.type === 'offer' ? 'subscribe' : 'publish', connectionState: pc.connectionState, inbound, outbound, transports });
+      result.push({ role: remote && remote.type === 'offer' ? 'subscribe' : 'publish', connectionState: pc.connectionState, inbound, outbound, transports, remoteInbound });
     }
     return result;
   };

@@ -168,6 +168,20 @@ def frames_grow(browser, seat: str, source: str = "camera") -> None:
         raise AssertionError(f"no frames of {seat}-{source}: {json.dumps(browser.media())}\nsignaling: {json.dumps(signals)}") from None
 
 
+def publish_feedback(browser) -> dict:
+    """Whether the publish connection has remote-inbound-rtp with a round-trip time for video (the SFU's
+    receiver reports arrived), and its selected candidate pair's availableOutgoingBitrate."""
+    result = {"video": False, "bitrate": 0}
+    for connection in browser.media():
+        # A connection with no remote description yet also counts as "publish"; only the live one matters.
+        if connection["role"] != "publish" or connection["connectionState"] != "connected":
+            continue
+        if any(r["kind"] == "video" and r["roundTripTime"] is not None for r in connection.get("remoteInbound", [])):
+            result["video"] = True
+        result["bitrate"] = max([result["bitrate"]] + [t.get("availableOutgoingBitrate") or 0 for t in connection["transports"]])
+    return result
+
+
 def secure_transports(browser) -> list[dict]:
     """Both peer connections are up, each over a connected DTLS transport with an expected SRTP cipher."""
     connections = browser.media()
@@ -315,6 +329,12 @@ def test_host_and_two_participants_through_the_meeting_ui(world, browsers):
     host.wait_for(lambda: len([c for c in host.media() if c["role"] == "publish" and c["connectionState"] == "connected"]) == 1, timeout=SLOW)
     assert not visible(host, "#media-status")
     assert host.find(".tile .tile__avatar").get_attribute("textContent") == "AT"
+    # The SFU's receiver reports reach the publishing browser (remote-inbound-rtp with a round-trip
+    # time), and with REMB and loss-free reports Chromium's estimate leaves its 300 kbps start.
+    try:
+        host.wait_for(lambda: publish_feedback(host)["video"] and publish_feedback(host)["bitrate"] > 300_000, timeout=SLOW)
+    except TimeoutException:
+        raise AssertionError(f"no receiver feedback on the publish connection: {json.dumps(host.media())}") from None
     assert host.driver.execute_script("return document.querySelector('#tiles .tile--self video').videoWidth") > 0
 
     # Bob, a guest, waits; the waiting screen shows nothing of the meeting.

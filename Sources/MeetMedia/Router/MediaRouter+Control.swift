@@ -64,6 +64,7 @@ extension MediaRouter {
                 }
             }
             member.publish = nil
+            member.nextReceiverFeedback = nil
             member.sourceByMid = [:]
             member.sourceBySSRC = [:]
         case .subscribe:
@@ -72,8 +73,10 @@ extension MediaRouter {
         }
     }
 
-    /// A transport finished its handshake: a new subscriber needs key frames.
+    /// A transport finished its handshake: a publisher starts getting receiver feedback, a new
+    /// subscriber needs key frames.
     func transportConnected(participant id: String, role: PeerRole, now: ContinuousClock.Instant, outbox: inout [Transmit]) {
+        if role == .publish, let member = participants[id] { startReceiverFeedback(for: member, now: now) }
         guard role == .subscribe, let subscription = participants[id]?.subscription else { return }
         for (key, consumer) in subscription.consumers where consumer.accepted {
             requestKeyFrame(key, now: now, outbox: &outbox)

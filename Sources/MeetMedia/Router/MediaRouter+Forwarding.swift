@@ -37,9 +37,18 @@ extension MediaRouter {
             return
         }
         guard ssrc == producers.values[index].ssrc else {
-            if !repaired, ssrc == producers.values[index].rtxSSRC { repair(packet, of: key, from: member, now: now, outbox: &outbox) }
+            if !repaired, ssrc == producers.values[index].rtxSSRC {
+                producers.values[index].bytesSinceFeedback += packet.count
+                repair(packet, of: key, from: member, now: now, outbox: &outbox)
+            }
             if repaired || ssrc != producers.values[index].rtxSSRC { counters.packetsUnroutable += 1 }
             return
+        }
+        // Receiver statistics count what arrived on the media SSRC, paused or not; an original
+        // unwrapped from RTX is not counted again (as in libwebrtc, a repaired loss stays a loss).
+        if !repaired {
+            producers.values[index].bytesSinceFeedback += packet.count
+            producers.values[index].receiverStatistics.record(sequence: sequence, timestamp: timestamp, now: now)
         }
         guard !producers.values[index].paused else {
             counters.packetsWhilePaused += 1
@@ -129,12 +138,12 @@ extension MediaRouter {
         }
     }
 
-    /// Asks the publisher of a video producer for a key frame with a PLI after an empty receiver
-    /// report (a compound packet starts with a report, RFC 3550 §6.1), at most once per
+    /// Asks the publisher of a video producer for a key frame with a PLI after a receiver report
+    /// (a compound packet starts with a report, RFC 3550 §6.1), at most once per
     /// ``SFU/Configuration/keyFrameRequestInterval``.
     func requestKeyFrame(_ key: ProducerKey, now: ContinuousClock.Instant, outbox: inout [Transmit]) {
         guard let producer = producers[key], producer.kind == .video, let mediaSSRC = producer.ssrc,
-            let publisher = participants[key.participant]?.publish, publisher.isConnected
+            let member = participants[key.participant], let publisher = member.publish, publisher.isConnected
         else { return }
         if let last = producer.lastKeyFrameRequest, now - last < configuration.keyFrameRequestInterval {
             counters.keyFrameRequestsThrottled += 1
@@ -143,7 +152,7 @@ extension MediaRouter {
         producers[key]?.lastKeyFrameRequest = now
         var rtcp: [UInt8] = []
         do {
-            try RTCPReceiverReport.append(senderSSRC: rtcpSenderSSRC, reportBlocks: [], to: &rtcp)
+            try appendReceiverReport(for: member, now: now, to: &rtcp)
         } catch {
             return
         }

@@ -87,9 +87,11 @@ extension MediaRouter {
             codec: chosen.codec,
             forwardedCodec: forwarded,
             rtxPayloadType: chosen.rtxPayloadType,
+            acceptsREMB: chosen.codec.feedback.contains { $0.type == MediaCapabilities.rembFeedback && $0.parameter == nil },
             ssrc: media.sourcePairs.first?.media ?? media.remoteSSRCs.first,
             rtxSSRC: media.sourcePairs.first?.rtx,
-            strippedExtensionIDs: stripped
+            strippedExtensionIDs: stripped,
+            receiverStatistics: ReceiverStatistics(clockRate: chosen.codec.clockRate)
         )
     }
 }

@@ -44,11 +44,13 @@ extension MediaRouter {
         let ahead = Int16(bitPattern: sequence &- highest)
         guard ahead > 0 else { return }
         producers[key]?.highestSequence = sequence
-        guard ahead > 1, ahead <= 100, let mediaSSRC = producer.ssrc, let publisher = participants[key.participant]?.publish else { return }
+        guard ahead > 1, ahead <= 100, let mediaSSRC = producer.ssrc, let member = participants[key.participant],
+            let publisher = member.publish
+        else { return }
         let missing = (1..<UInt16(ahead)).map { highest &+ $0 }
         var rtcp: [UInt8] = []
         do {
-            try RTCPReceiverReport.append(senderSSRC: rtcpSenderSSRC, reportBlocks: [], to: &rtcp)
+            try appendReceiverReport(for: member, now: now, to: &rtcp)
             try RTCPGenericNACK.append(senderSSRC: rtcpSenderSSRC, mediaSSRC: mediaSSRC, lost: missing, to: &rtcp)
         } catch {
             return

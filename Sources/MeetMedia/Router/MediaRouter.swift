@@ -13,6 +13,10 @@ final class MediaRouter {
         var midExtensionID: UInt8?
         var publishTransportParameters: SFUTransportParameters?
         var publishAnswerVersion: UInt64 = 0
+        /// When the next periodic receiver report (and REMB) is due on the publish connection,
+        /// and when the last one went out (or the connection came up): the interval REMB measures.
+        var nextReceiverFeedback: ContinuousClock.Instant?
+        var lastReceiverFeedback: ContinuousClock.Instant?
         var subscription: Subscription?
 
         init(id: String) {
@@ -81,6 +85,9 @@ struct RouterCounters {
     var packetsRepaired = 0
     /// Sender reports translated for consumers.
     var senderReportsForwarded = 0
+    /// Periodic receiver reports and REMBs sent to publishers.
+    var receiverReportsSent = 0
+    var rembSent = 0
     var malformedRTP = 0
     var malformedRTCP = 0
     /// Tracks a subscribe offer had no room for.
@@ -102,6 +109,8 @@ extension RouterCounters {
         nacksSent += other.nacksSent
         packetsRepaired += other.packetsRepaired
         senderReportsForwarded += other.senderReportsForwarded
+        receiverReportsSent += other.receiverReportsSent
+        rembSent += other.rembSent
         malformedRTP += other.malformedRTP
         malformedRTCP += other.malformedRTCP
         consumersRefused += other.consumersRefused

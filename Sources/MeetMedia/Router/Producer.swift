@@ -23,6 +23,8 @@ struct Producer {
     let forwardedCodec: MediaCapabilities.Codec
     /// The publisher's RTX payload type for `codec`, if negotiated.
     let rtxPayloadType: UInt8?
+    /// Whether the answer accepted `goog-remb` for `codec`, so the publisher takes REMB for this stream.
+    let acceptsREMB: Bool
     /// Learned from `a=ssrc` or from the first packet carrying this section's mid.
     var ssrc: UInt32?
     var rtxSSRC: UInt32?
@@ -39,6 +41,10 @@ struct Producer {
     var retransmissions = RetransmissionBuffer()
     /// The highest sequence number received on the publisher leg, to notice losses and NACK them.
     var highestSequence: UInt16?
+    /// What arrived on the media SSRC, for the receiver reports to the publisher.
+    var receiverStatistics: ReceiverStatistics
+    /// Bytes of RTP (media and RTX) received since the last periodic receiver feedback, for REMB.
+    var bytesSinceFeedback = 0
     /// Packets forwarded from this producer, and those dropped while paused.
     var packetsIn = 0
     var droppedWhilePaused = 0

@@ -16,20 +16,25 @@ extension SFU {
         }
     }
 
-    /// Fires every transport's due timers.
+    /// Fires every transport's due timers, then sends the receiver feedback due to publishers.
     public func handleTimeout(now: ContinuousClock.Instant) {
         for record in Array(peers.values) {
             guard let due = record.transport.nextTimeout(), due <= now else { continue }
             record.transport.handleTimeout(now: now)
             afterInput(record, now: now)
         }
+        for router in routers.values { router.sendDueReceiverFeedback(now: now, outbox: &outbox) }
     }
 
-    /// The earliest time any transport needs ``handleTimeout(now:)``.
+    /// The earliest time any transport, or any publisher's receiver feedback, needs ``handleTimeout(now:)``.
     public func nextTimeout() -> ContinuousClock.Instant? {
         var earliest: ContinuousClock.Instant?
         for record in peers.values {
             guard let due = record.transport.nextTimeout() else { continue }
+            earliest = earliest.map { min($0, due) } ?? due
+        }
+        for router in routers.values {
+            guard let due = router.nextReceiverFeedback else { continue }
             earliest = earliest.map { min($0, due) } ?? due
         }
         return earliest
@@ -68,7 +73,7 @@ extension SFU {
                 guard let router, let member else { continue }
                 switch record.role {
                 case .subscribe: router.handleSubscriberRTCP(packet, from: member, now: now, outbox: &outbox)
-                case .publish: router.handlePublisherRTCP(packet, from: member, outbox: &outbox)
+                case .publish: router.handlePublisherRTCP(packet, from: member, now: now, outbox: &outbox)
                 }
             case .connected:
                 events.append(.connected(meeting: record.meeting, participant: record.participant, role: record.role))

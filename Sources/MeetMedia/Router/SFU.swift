@@ -20,6 +20,15 @@ public final class SFU {
         /// The shortest time between two key frame requests to one publisher.
         public var keyFrameRequestInterval: Duration
         public var maximumPeers: Int
+        /// How often each publisher gets a receiver report (a report block per stream it sends)
+        /// and, for video it sends with `goog-remb`, a REMB. RFC 3550 §6.2 lets an SFU use a fixed
+        /// interval; once a second is what libwebrtc's own receivers send. Values under 100 ms count
+        /// as 100 ms.
+        public var receiverReportInterval: Duration
+        /// The bitrate, in bits per second, the REMB to each publisher allows for all it sends
+        /// (camera and screen together). When more than 10 % of a publisher's packets were lost in
+        /// the last interval, the REMB asks for 85 % of what arrived in that interval instead.
+        public var maximumPublishBitrate: Int
         /// Test only: sees every RTP packet the router forwards from a producer (decrypted, as sent
         /// on). nil in production, where forwarding pays one nil check for it.
         public var packetTap: PacketTap?
@@ -32,6 +41,8 @@ public final class SFU {
             consentTimeout: Duration = .seconds(30),
             keyFrameRequestInterval: Duration = .milliseconds(500),
             maximumPeers: Int = 10_000,
+            receiverReportInterval: Duration = .seconds(1),
+            maximumPublishBitrate: Int = 2_500_000,
             packetTap: PacketTap? = nil
         ) {
             self.packetTap = packetTap
@@ -42,6 +53,8 @@ public final class SFU {
             self.consentTimeout = consentTimeout
             self.keyFrameRequestInterval = keyFrameRequestInterval
             self.maximumPeers = maximumPeers
+            self.receiverReportInterval = receiverReportInterval
+            self.maximumPublishBitrate = maximumPublishBitrate
         }
     }
 

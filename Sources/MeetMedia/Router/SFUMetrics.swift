@@ -29,6 +29,9 @@ public struct SFUMetrics: Hashable, Sendable {
     public var keyFrameRequestsThrottled = 0
     /// Publishers' sender reports translated for each consumer.
     public var senderReportsForwarded = 0
+    /// Periodic receiver reports (with a report block per published stream) and REMBs sent to publishers.
+    public var receiverReportsSent = 0
+    public var rembSent = 0
     public var srtpAuthFailures = 0
     public var srtpReplays = 0
     public var dtlsFailures = 0
@@ -76,6 +79,8 @@ extension SFU {
         metrics.keyFrameRequestsSent = routing.keyFrameRequestsSent
         metrics.keyFrameRequestsThrottled = routing.keyFrameRequestsThrottled
         metrics.senderReportsForwarded = routing.senderReportsForwarded
+        metrics.receiverReportsSent = routing.receiverReportsSent
+        metrics.rembSent = routing.rembSent
         metrics.srtpAuthFailures = transports.srtpAuthFailures
         metrics.srtpReplays = transports.srtpReplays
         metrics.dtlsFailures = transports.dtlsFailures

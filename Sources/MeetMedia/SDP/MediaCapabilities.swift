@@ -74,24 +74,32 @@ public struct MediaCapabilities: Hashable, Sendable {
     /// Whether RTX (RFC 4588) is accepted for video codecs.
     public var rtx: Bool
     public var headerExtensions: [String]
-    /// The feedback accepted for video codecs, matched on type and parameter.
+    /// The feedback accepted for video codecs, matched on type and parameter, and proposed in
+    /// subscribe offers.
     public var videoFeedback: [SDPFeedback]
+    /// Whether publish answers accept `goog-remb` for video: the router then sends publishers REMB
+    /// (``SFU/Configuration/maximumPublishBitrate``). Subscribe offers never propose it, since the
+    /// router does not act on subscribers' estimates.
+    public var remb: Bool
+
+    /// The feedback type of REMB (draft-alvestrand-rmcat-remb-03 §2.1).
+    static let rembFeedback = "goog-remb"
 
     public init(
         codecs: [Codec] = Codec.allCases,
         rtx: Bool = true,
         headerExtensions: [String] = [HeaderExtension.mid, HeaderExtension.rtpStreamID, HeaderExtension.repairedRTPStreamID],
-        remb: Bool = false
+        remb: Bool = true
     ) {
         self.codecs = codecs
         self.rtx = rtx
         self.headerExtensions = headerExtensions
+        self.remb = remb
         videoFeedback = [
             SDPFeedback(payloadType: nil, type: "nack"),
             SDPFeedback(payloadType: nil, type: "nack", parameter: "pli"),
             SDPFeedback(payloadType: nil, type: "ccm", parameter: "fir"),
         ]
-        if remb { videoFeedback.append(SDPFeedback(payloadType: nil, type: "goog-remb")) }
     }
 
     /// The supported codec an offered payload type matches, if any.
@@ -99,11 +107,13 @@ public struct MediaCapabilities: Hashable, Sendable {
         codecs.first { $0.kind == kind && $0.accepts(codec) }
     }
 
-    /// The offered feedback the router supports (none for audio: Opus needs none here).
+    /// The offered feedback a publish answer accepts (none for audio: Opus needs none here).
     func acceptedFeedback(_ offered: [SDPFeedback], kind: SDPMediaKind) -> [SDPFeedback] {
         guard kind == .video else { return [] }
+        var supported = videoFeedback
+        if remb { supported.append(SDPFeedback(payloadType: nil, type: Self.rembFeedback)) }
         var accepted: [SDPFeedback] = []
-        for item in offered where videoFeedback.contains(where: { $0.type == item.type && $0.parameter == item.parameter }) {
+        for item in offered where supported.contains(where: { $0.type == item.type && $0.parameter == item.parameter }) {
             let normalized = SDPFeedback(payloadType: nil, type: item.type, parameter: item.parameter)
             if !accepted.contains(normalized) { accepted.append(normalized) }
         }

@@ -20,6 +20,8 @@ public final class MediaServer: Sendable {
         /// Datagrams read per system call.
         public var vectorReadCount: Int
         public var maximumPeers: Int
+        /// What each publisher's REMB allows (``SFU/Configuration/maximumPublishBitrate``), in bits per second.
+        public var maximumPublishBitrate: Int
         /// Test only: a copy of each forwarded RTP packet (``SFU/Configuration/packetTap``).
         public var packetTap: PacketTap?
 
@@ -32,6 +34,7 @@ public final class MediaServer: Sendable {
             consentTimeout: Duration = .seconds(30),
             vectorReadCount: Int = 32,
             maximumPeers: Int = 10_000,
+            maximumPublishBitrate: Int = 2_500_000,
             packetTap: PacketTap? = nil
         ) {
             self.packetTap = packetTap
@@ -43,6 +46,7 @@ public final class MediaServer: Sendable {
             self.consentTimeout = consentTimeout
             self.vectorReadCount = vectorReadCount
             self.maximumPeers = maximumPeers
+            self.maximumPublishBitrate = maximumPublishBitrate
         }
     }
 
@@ -97,6 +101,7 @@ public final class MediaServer: Sendable {
             candidates: candidates,
             consentTimeout: configuration.consentTimeout,
             maximumPeers: configuration.maximumPeers,
+            maximumPublishBitrate: configuration.maximumPublishBitrate,
             packetTap: configuration.packetTap
         )
         try await eventLoop.submit { engine.value.start(sfu: SFU(configuration: sfuConfiguration), channel: channel) }.get()

@@ -97,6 +97,8 @@ struct MediaService: Service {
                 ("digitalmeet_media_packets_forwarded_total", \.packetsForwarded),
                 ("digitalmeet_media_nacks_received_total", \.nacksReceived),
                 ("digitalmeet_media_keyframe_requests_total", \.keyFrameRequestsReceived),
+                ("digitalmeet_media_receiver_reports_sent_total", \.receiverReportsSent),
+                ("digitalmeet_media_remb_sent_total", \.rembSent),
                 ("digitalmeet_media_srtp_auth_failures_total", \.srtpAuthFailures),
                 ("digitalmeet_media_srtp_replays_total", \.srtpReplays),
                 ("digitalmeet_media_dtls_failures_total", \.dtlsFailures),

@@ -27,11 +27,14 @@ import Testing
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/plain; charset=utf-8")
                 var fields: [String: String] = [:]
+                var contacts: [String] = []
                 for line in response.text.split(separator: "\n") where !line.hasPrefix("#") {
                     let parts = line.split(separator: ":", maxSplits: 1)
                     fields[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces)
+                    if parts[0] == "Contact" { contacts.append(parts[1].trimmingCharacters(in: .whitespaces)) }
                 }
-                #expect(fields["Contact"] == "mailto:security@digitalmeet.com")
+                // The configured address first (in order of preference), then the report form.
+                #expect(contacts == ["mailto:security@digitalmeet.com", "https://meet.example.org/security/report"])
                 #expect(fields["Policy"] == "https://meet.example.org/security-policy")
                 #expect(fields["Canonical"] == "https://meet.example.org/.well-known/security.txt")
                 #expect(fields["Preferred-Languages"] == "en")

@@ -42,10 +42,14 @@ public struct FluentSecurityReportRepository: Sendable {
         }
     }
 
-    /// The organisation's reports, newest first.
-    public func reports(organizationID: UUID, limit: Int = 500) async throws -> [SecurityReport] {
-        let rows = try await store.sql.select().columns(Self.columns).from(Self.table)
+    /// The organisation's reports, newest first; only those with `status` when it is given (decided
+    /// on the clear column, so the reports of other statuses are not opened).
+    public func reports(organizationID: UUID, status: SecurityReportStatus? = nil, limit: Int = 500) async throws -> [SecurityReport] {
+        var query = try store.sql.select().columns(Self.columns).from(Self.table)
             .where("organization_id", .equal, organizationID)
+        if let status { query = query.where("status", .equal, status.rawValue) }
+        let rows =
+            try await query
             .orderBy("received_at_ms", .descending).orderBy("id")
             .limit(max(0, min(limit, 1000)))
             .all()

@@ -103,6 +103,8 @@ import Testing
             let event = Self.event(.securityReportStatusChanged, acknowledged, details: ["status": "acknowledged", "previous_status": "received"])
             #expect(try await reports.update(acknowledged, from: .received, audit: [event]))
             #expect(try await reports.report(id: report.id, organizationID: organization) == acknowledged)
+            #expect(try await reports.reports(organizationID: organization, status: .acknowledged) == [acknowledged])
+            #expect(try await reports.reports(organizationID: organization, status: .fixed).isEmpty)
 
             // A second handler who read it as `received` loses the race: no change, no audit entry.
             let declined = try report.changed(to: .declined, at: Self.received.addingTimeInterval(3700))

@@ -162,7 +162,14 @@ def test_a_report_reaches_the_operator_is_answered_and_credits_its_finder(owned,
     final = mail_text(wait_for_mail(server, FINDER["email"], "Update on your security report", count=2))
     assert "Fixed in 1.4.2." in final and FINDER["name"] in final
 
-    # --- Credited publicly, as the researcher allowed.
+    # --- Credited publicly, as the researcher allowed; another finder who did not allow it, and one
+    # whose report is only acknowledged, are not named.
+    for name, credit, status in (("Quiet Finder", False, "fixed"), ("Early Finder", True, "acknowledged")):
+        filed = Client(server).post("/api/v1/security-reports", {**{"summary": f"Report by {name}", "details": DETAILS},
+                                                                  "name": name, "creditPermitted": credit})
+        ok_json(filed, 201)
+        other = next(r for r in ok_json(owner.get(reports_path(organization)))["reports"] if r["name"] == name)
+        ok_json(owner.post(f"{reports_path(organization)}/{other['id']}/status", {"status": status}))
     thanks = ok_json(Client(server).get("/api/v1/security-acknowledgments"))["acknowledgments"]
     assert [entry["name"] for entry in thanks] == [FINDER["name"]]
     browser.open(server.url("/security-policy"))
@@ -170,11 +177,15 @@ def test_a_report_reaches_the_operator_is_answered_and_credits_its_finder(owned,
     browser.screenshot("security-policy-acknowledgments")
 
     # --- The audit log: the arrival (from the researcher's address, no actor) and both answers.
-    entries = audit_entries(owner, organization, "&action=security_report.")
+    everything = audit_entries(owner, organization, "&action=security_report.")
+    for entry in everything:
+        assert entry["target"]["type"] == "security_report", entry
+    # Three reports arrived and each of the other two was answered once.
+    assert len([e for e in everything if e["action"] == "security_report.received"]) == 3
+    # (Ids are lowercase in audit entries and uppercase elsewhere.)
+    entries = [e for e in everything if e["target"]["id"] == report["id"].lower()]
     by_action = {}
     for entry in entries:
-        # (Ids are lowercase in audit entries and uppercase elsewhere.)
-        assert entry["target"] == {"type": "security_report", "id": report["id"].lower()}, entry
         by_action.setdefault(entry["action"], []).append(entry)
     [arrival] = by_action["security_report.received"]
     assert arrival["actor"].get("id") is None and arrival["address"] == "127.0.0.1" and arrival["outcome"] == "success"

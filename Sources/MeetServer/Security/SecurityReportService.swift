@@ -135,11 +135,12 @@ struct SecurityReportService: Sendable {
         return changed
     }
 
-    /// Reporters to thank publicly: fixed reports whose reporters allowed it and gave a name.
+    /// Reporters to thank publicly: fixed reports whose reporters allowed it and gave a name. This
+    /// route is public, so only fixed reports are read and opened, not every report on each request.
     func acknowledgments() async throws -> [(name: String, fixedAt: Date)] {
         guard let operatorOrganization = try await identity.repository.defaultOrganization() else { return [] }
-        return try await reports.reports(organizationID: operatorOrganization.organizationID).compactMap { report in
-            guard report.status == .fixed, report.submission.creditPermitted, let name = report.submission.name else { return nil }
+        return try await reports.reports(organizationID: operatorOrganization.organizationID, status: .fixed).compactMap { report in
+            guard report.submission.creditPermitted, let name = report.submission.name else { return nil }
             return (name, report.statusChangedAt)
         }
     }

@@ -98,55 +98,47 @@ public struct SRTPContext: Sendable {
     }
 
     func seal(_ headerBytes: ArraySlice<UInt8>, _ payload: ArraySlice<UInt8>, header: RTPHeader, rollover: UInt32) throws -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(headerBytes.count + payload.count + profile.tagLength)
-        output += headerBytes
         switch profile {
         case .aeadAES128GCM:
-            let box = try AES.GCM.seal(
-                payload,
-                using: rtpKeys.encryption,
-                nonce: try gcmNonce(ssrc: header.ssrc, rollover: rollover, sequence: header.sequenceNumber),
-                authenticating: headerBytes
-            )
-            output += box.ciphertext
-            output += box.tag
+            guard let gcm = rtpKeys.gcm else { throw MediaError(.invalidKey, "no AES-GCM context for this profile") }
+            return try withGCMNonce(ssrc: header.ssrc, rollover: rollover, sequence: header.sequenceNumber) {
+                try gcm.seal(header: headerBytes, payload: payload, nonce: $0)
+            }
         case .aes128CMHMACSHA180:
+            var output: [UInt8] = []
+            output.reserveCapacity(headerBytes.count + payload.count + profile.tagLength)
+            output += headerBytes
             let index = UInt64(rollover) << 16 | UInt64(header.sequenceNumber)
             output += try AES._CTR.encrypt(payload, using: rtpKeys.encryption, nonce: try ctrNonce(keys: rtpKeys, ssrc: header.ssrc, index: index))
             let tag = try authenticationTag(keys: rtpKeys, output[...], rollover: rollover)
             tag.withUnsafeBytes { output += $0.prefix(profile.tagLength) }
+            return output
         }
-        return output
     }
 
     func open(_ packet: [UInt8], header: RTPHeader, rollover: UInt32) throws -> [UInt8] {
         let headerBytes = packet[0..<header.length]
         let body = packet[header.length..<(packet.count - profile.tagLength)]
         let tag = packet[(packet.count - profile.tagLength)...]
-        var output: [UInt8] = []
-        output.reserveCapacity(header.length + body.count)
-        output += headerBytes
         switch profile {
         case .aeadAES128GCM:
-            do {
-                let box = try AES.GCM.SealedBox(
-                    nonce: try gcmNonce(ssrc: header.ssrc, rollover: rollover, sequence: header.sequenceNumber),
-                    ciphertext: body,
-                    tag: tag
-                )
-                output += try AES.GCM.open(box, using: rtpKeys.encryption, authenticating: headerBytes)
-            } catch {
-                throw MediaError(.authenticationFailed, "SRTP packet failed authentication")
+            guard let gcm = rtpKeys.gcm else { throw MediaError(.invalidKey, "no AES-GCM context for this profile") }
+            let plain = withGCMNonce(ssrc: header.ssrc, rollover: rollover, sequence: header.sequenceNumber) {
+                gcm.open(header: headerBytes, body: packet[header.length...], nonce: $0)
             }
+            guard let plain else { throw MediaError(.authenticationFailed, "SRTP packet failed authentication") }
+            return plain
         case .aes128CMHMACSHA180:
             let expected = try authenticationTag(keys: rtpKeys, packet[..<(packet.count - profile.tagLength)], rollover: rollover)
             let matches = expected.withUnsafeBytes { Self.constantTimeEqual($0.prefix(profile.tagLength), tag) }
             guard matches else { throw MediaError(.authenticationFailed, "SRTP packet failed authentication") }
+            var output: [UInt8] = []
+            output.reserveCapacity(header.length + body.count)
+            output += headerBytes
             let index = UInt64(rollover) << 16 | UInt64(header.sequenceNumber)
             output += try AES._CTR.decrypt(body, using: rtpKeys.encryption, nonce: try ctrNonce(keys: rtpKeys, ssrc: header.ssrc, index: index))
+            return output
         }
-        return output
     }
 
     // MARK: Shared
@@ -162,8 +154,13 @@ public struct SRTPContext: Sendable {
         }
     }
 
-    /// AES-GCM IV for SRTP (RFC 7714 §8.1): 0x0000 ∥ SSRC ∥ ROC ∥ SEQ, ⊕ salt.
-    func gcmNonce(ssrc: UInt32, rollover: UInt32, sequence: UInt16) throws -> AES.GCM.Nonce {
+    /// Runs `body` with the AES-GCM IV for SRTP (RFC 7714 §8.1), 0x0000 ∥ SSRC ∥ ROC ∥ SEQ ⊕ salt, on the stack.
+    func withGCMNonce<Result>(
+        ssrc: UInt32,
+        rollover: UInt32,
+        sequence: UInt16,
+        _ body: (UnsafeBufferPointer<UInt8>) throws -> Result
+    ) rethrows -> Result {
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { iv in
             iv[0] = 0
             iv[1] = 0
@@ -174,7 +171,7 @@ public struct SRTPContext: Sendable {
             iv[10] = UInt8(sequence >> 8)
             iv[11] = UInt8(truncatingIfNeeded: sequence)
             for offset in 0..<12 { iv[offset] ^= rtpKeys.salt[offset] }
-            return try AES.GCM.Nonce(data: UnsafeRawBufferPointer(iv))
+            return try body(UnsafeBufferPointer(iv))
         }
     }
 

@@ -10,6 +10,8 @@ struct SRTPSessionKeys: Sendable {
     /// HMAC keyed once with ``authentication``: each packet copies it instead of keying anew.
     let authenticator: HMAC<Insecure.SHA1>?
     let salt: [UInt8]
+    /// The RTP encryption key scheduled once for AES-128-GCM (GCM profile only).
+    let gcm: SRTPGCMContext?
 
     enum Label: UInt8 {
         case rtpEncryption = 0
@@ -37,6 +39,7 @@ struct SRTPSessionKeys: Sendable {
             authentication = nil
         }
         authenticator = authentication.map { HMAC<Insecure.SHA1>(key: $0) }
+        gcm = profile == .aeadAES128GCM ? try SRTPGCMContext(key: encryption.withUnsafeBytes { Array($0) }) : nil
         salt = try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpSalt : .rtpSalt, length: profile.masterSaltLength)
     }
 

@@ -1,5 +1,5 @@
-// Every use of BoringSSL (vendored by swift-nio-ssl as CNIOBoringSSL, not a public API of it) is in
-// this file, behind `DTLSEndpoint`. Pinned by the exact swift-nio-ssl version in Package.swift and
+// BoringSSL (vendored by swift-nio-ssl as CNIOBoringSSL, not a public API of it) is used in two
+// files only: this one, behind `DTLSEndpoint`, and SRTP/SRTPGCMContext.swift (decision 0008). Pinned by the exact swift-nio-ssl version in Package.swift and
 // covered by the DTLS tests, which handshake two endpoints against each other.
 import CNIOBoringSSL
 import Foundation

@@ -7,7 +7,9 @@ import Foundation
 /// (inbound from a publisher, outbound to each subscriber), so nothing is shared between threads.
 ///
 /// The RTP paths run once per forwarded packet and consumer, so they build each output in one
-/// array of the final size and their nonces on the stack; swift-crypto's own buffers are the rest.
+/// array of the final size and their nonces on the stack. AES-GCM for RTP goes through one keyed
+/// BoringSSL context per session (``SRTPGCMContext``, decision 0008); key derivation, AES-CM,
+/// HMAC-SHA1 and SRTCP use swift-crypto.
 public struct SRTPContext: Sendable {
     public let profile: SRTPProfile
     let rtpKeys: SRTPSessionKeys
@@ -32,6 +34,13 @@ public struct SRTPContext: Sendable {
         self.profile = profile
         rtpKeys = try SRTPSessionKeys(profile: profile, masterKey: masterKey, masterSalt: masterSalt, rtcp: false)
         rtcpKeys = try SRTPSessionKeys(profile: profile, masterKey: masterKey, masterSalt: masterSalt, rtcp: true)
+    }
+
+    /// A context over session keys given directly (RFC 7714's test vectors).
+    init(profile: SRTPProfile, rtpKeys: SRTPSessionKeys, rtcpKeys: SRTPSessionKeys) {
+        self.profile = profile
+        self.rtpKeys = rtpKeys
+        self.rtcpKeys = rtcpKeys
     }
 
     // MARK: RTP

@@ -1,9 +1,9 @@
-// The second use of BoringSSL (after BoringSSLDTLS.swift): AES-128-GCM through a persistent
-// EVP_AEAD_CTX for SRTP's RTP packets. swift-crypto's `AES.GCM` keys a new context and builds
-// `Data` values for every call, which cost more than the encryption itself on the forwarding path
-// (ten allocations per packet); this context is keyed once per session and seals straight into the
-// output array. The algorithm is BoringSSL's, as behind swift-crypto; nothing here is hand-written
-// cryptography. Checked against swift-crypto and the RFC 7714 vectors by SRTPTests.
+// The second and last use of BoringSSL (after DTLS/BoringSSLDTLS.swift; decision 0008): AES-128-GCM
+// through one persistent EVP_AEAD_CTX per SRTP session key. swift-crypto's `AES.GCM` keys a new
+// context and builds `Data` values on every call, which cost several times the encryption itself on
+// the forwarding path; this context is keyed once and seals straight into the output array. The
+// cipher is BoringSSL's, the one behind swift-crypto: no cryptography here is written by hand.
+// Proven by the RFC 7714 vectors and against swift-crypto in SRTPTests and SRTPGCMContextTests.
 import CNIOBoringSSL
 
 /// An AES-128-GCM key schedule, immutable once made: BoringSSL allows concurrent seal and open

@@ -27,20 +27,33 @@ struct SRTPSessionKeys: Sendable {
             throw MediaError(.invalidKey, "SRTP master key or salt has the wrong length for \(profile.rawValue)")
         }
         let master = SymmetricKey(data: masterKey)
-        encryption = SymmetricKey(
-            data: try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpEncryption : .rtpEncryption, length: 16)
-        )
+        let authentication: [UInt8]?
         switch profile {
         case .aes128CMHMACSHA180:
-            authentication = SymmetricKey(
-                data: try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpAuthentication : .rtpAuthentication, length: 20)
-            )
+            authentication = try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpAuthentication : .rtpAuthentication, length: 20)
         case .aeadAES128GCM:
             authentication = nil
         }
-        authenticator = authentication.map { HMAC<Insecure.SHA1>(key: $0) }
-        gcm = profile == .aeadAES128GCM ? try SRTPGCMContext(key: encryption.withUnsafeBytes { Array($0) }) : nil
-        salt = try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpSalt : .rtpSalt, length: profile.masterSaltLength)
+        try self.init(
+            profile: profile,
+            encryption: try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpEncryption : .rtpEncryption, length: 16),
+            authentication: authentication,
+            salt: try Self.derive(master: master, salt: masterSalt, label: rtcp ? .rtcpSalt : .rtpSalt, length: profile.masterSaltLength),
+            rtcp: rtcp
+        )
+    }
+
+    /// Session keys given as they are, as RFC 7714's test vectors give them (§16, §17).
+    init(profile: SRTPProfile, encryption: [UInt8], authentication: [UInt8]?, salt: [UInt8], rtcp: Bool) throws {
+        guard encryption.count == 16, salt.count == profile.masterSaltLength,
+            (authentication?.count ?? 0) == (profile == .aes128CMHMACSHA180 ? 20 : 0)
+        else { throw MediaError(.invalidKey, "SRTP session keys have the wrong length for \(profile.rawValue)") }
+        self.encryption = SymmetricKey(data: encryption)
+        self.authentication = authentication.map { SymmetricKey(data: $0) }
+        authenticator = self.authentication.map { HMAC<Insecure.SHA1>(key: $0) }
+        // SRTCP is rare enough to stay on swift-crypto's per-call AES.GCM; SRTP runs per forwarded packet.
+        gcm = profile == .aeadAES128GCM && !rtcp ? try SRTPGCMContext(key: encryption) : nil
+        self.salt = salt
     }
 
     /// AES-CM keystream with IV = (master salt ⊕ (label ≪ 48)) ∥ 0x0000: the salt is treated as 112 bits,

@@ -61,16 +61,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CMeetSocket"),
         .target(
             name: "MeetMedia",
             dependencies: [
                 "MeetCore",
+                // Server/DatagramSender.swift: sendmmsg(2), which Swift's Glibc module does not declare.
+                "CMeetSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
-                // Server/MediaServer.swift: the UDP socket (DatagramBootstrap).
+                // Server/MediaServer.swift: the UDP socket's event loop and vector reads (DatagramBootstrap).
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
-                // For `CNIOBoringSSL` (DTLS), used only in DTLS/BoringSSLDTLS.swift.
+                // For `CNIOBoringSSL`, used only in DTLS/BoringSSLDTLS.swift and SRTP/SRTPGCMContext.swift (decision 0008).
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings

@@ -25,13 +25,13 @@ final class UDPTestSocket: Sendable {
         self.collector = collector
     }
 
-    static func open() async throws -> UDPTestSocket {
+    static func open(host: String = "127.0.0.1") async throws -> UDPTestSocket {
         let collector = Collector()
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: host, port: 0)
             .get()
         return UDPTestSocket(channel: channel, collector: collector)
     }

@@ -40,6 +40,8 @@ public struct SFUMetrics: Hashable, Sendable {
     /// Datagrams a peer dropped (wrong address, no keys yet), and decrypted RTP no producer wanted.
     public var droppedByPeers = 0
     public var droppedUnroutable = 0
+    /// Datagrams the UDP driver could not send: the socket's send buffer full, or refused by the kernel.
+    public var datagramsUnsent = 0
 
     public init() {}
 }

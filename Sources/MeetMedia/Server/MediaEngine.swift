@@ -1,8 +1,8 @@
 import NIOCore
 
 /// The SFU and its I/O state, confined to the media channel's event loop: it feeds the SFU what
-/// the channel read, writes what the SFU queued, passes events on and keeps one timer armed for
-/// the SFU's next timeout.
+/// the channel read, sends what the SFU queued through the ``DatagramSender``, passes events on and
+/// keeps one timer armed for the SFU's next timeout.
 final class MediaEngine {
     let continuation: AsyncStream<SFUEvent>.Continuation
     var sfu: SFU?
@@ -11,8 +11,8 @@ final class MediaEngine {
     var timerDeadline: ContinuousClock.Instant?
     var transmits: [Transmit] = []
     var events: [SFUEvent] = []
-    /// Destinations already converted, so a steady stream converts each address once.
-    var socketAddresses: [STUNAddress: SocketAddress] = [:]
+    /// Writes on the channel's socket; nil once stopped, before the channel closes the descriptor.
+    var sender: DatagramSender?
     /// Datagrams the driver could not hand to the SFU or send.
     var unreadable = 0
     var unsendable = 0
@@ -21,15 +21,17 @@ final class MediaEngine {
         self.continuation = continuation
     }
 
-    func start(sfu: SFU, channel: any Channel) {
+    func start(sfu: SFU, channel: any Channel, descriptor: CInt) {
         self.sfu = sfu
         self.channel = channel
+        sender = DatagramSender(descriptor: descriptor, maximumAddresses: 4 * sfu.configuration.maximumPeers)
     }
 
     func stop() {
         timer?.cancel()
         timer = nil
         sfu = nil
+        sender = nil
         continuation.finish()
     }
 
@@ -52,32 +54,16 @@ final class MediaEngine {
 
     /// Writes what the SFU queued, flushing once, passes its events on and re-arms the timer.
     func flush() {
-        guard let sfu, let channel else { return }
+        guard let sfu, let sender else { return }
         sfu.drainTransmits(into: &transmits)
         if !transmits.isEmpty {
-            for transmit in transmits {
-                guard let address = socketAddress(transmit.destination) else {
-                    unsendable += 1
-                    continue
-                }
-                let envelope = AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: transmit.bytes))
-                channel.write(envelope, promise: nil)
-            }
-            channel.flush()
+            sender.send(transmits)
             transmits.removeAll(keepingCapacity: true)
         }
         sfu.drainEvents(into: &events)
         for event in events { continuation.yield(event) }
         events.removeAll(keepingCapacity: true)
         armTimer()
-    }
-
-    func socketAddress(_ address: STUNAddress) -> SocketAddress? {
-        if let known = socketAddresses[address] { return known }
-        guard let converted = try? address.socketAddress() else { return nil }
-        if socketAddresses.count >= 4 * (sfu?.configuration.maximumPeers ?? 10_000) { socketAddresses.removeAll() }
-        socketAddresses[address] = converted
-        return converted
     }
 
     func armTimer() {
@@ -103,6 +89,7 @@ final class MediaEngine {
     var metrics: SFUMetrics {
         var metrics = sfu?.metrics ?? SFUMetrics()
         metrics.droppedUnknownSource += unreadable
+        metrics.datagramsUnsent += (sender?.dropped ?? 0) + unsendable
         return metrics
     }
 }
@@ -126,7 +113,7 @@ final class MediaChannelHandler: ChannelInboundHandler {
         engine.flush()
     }
 
-    /// ICMP errors (a peer's port closed) surface here; a UDP server carries on.
+    /// Socket errors surface here; a UDP server carries on.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         engine.unsendable += 1
     }

@@ -1,9 +1,14 @@
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The SFU on one UDP port: a SwiftNIO datagram channel around the sans-IO ``SFU``. All SFU state
-/// lives on that channel's event loop; reads come in vectors (recvmmsg), and the datagrams a read
-/// batch produced are written together and flushed once (sendmmsg). The async methods are what the
+/// lives on that channel's event loop; reads come in vectors (NIO's recvmmsg), and the datagrams a
+/// read batch produced go out together, gathered in one arena, with sendmmsg on the same
+/// socket (``DatagramSender``, decision 0009). The async methods are what the
 /// signaling server calls; ``events`` carries renegotiation offers and connection changes back.
 public final class MediaServer: Sendable {
     /// Where to listen and what to announce.
@@ -67,8 +72,8 @@ public final class MediaServer: Sendable {
         let engine = try await eventLoop.submit {
             NIOLoopBound(MediaEngine(continuation: continuation), eventLoop: eventLoop)
         }.get()
+        let descriptor = try boundSocket(host: configuration.host, port: configuration.port)
         let channel = try await DatagramBootstrap(group: eventLoop)
-            // No SO_REUSEADDR: on Linux it would let a second server share this UDP port and split its traffic.
             .channelOption(.datagramVectorReadMessageCount, value: configuration.vectorReadCount)
             // NIO splits one receive buffer between the messages of a vector read: 2 KiB each.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * max(1, configuration.vectorReadCount)))
@@ -77,7 +82,7 @@ public final class MediaServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(MediaChannelHandler(engine: engine.value))
                 }
             }
-            .bind(host: configuration.host, port: configuration.port)
+            .withBoundSocket(descriptor)
             .get()
         guard let port = channel.localAddress?.port else {
             try await channel.close()
@@ -104,7 +109,9 @@ public final class MediaServer: Sendable {
             maximumPublishBitrate: configuration.maximumPublishBitrate,
             packetTap: configuration.packetTap
         )
-        try await eventLoop.submit { engine.value.start(sfu: SFU(configuration: sfuConfiguration), channel: channel) }.get()
+        try await eventLoop.submit {
+            engine.value.start(sfu: SFU(configuration: sfuConfiguration), channel: channel, descriptor: descriptor)
+        }.get()
         return MediaServer(channel: channel, engine: engine, events: events, port: port)
     }
 
@@ -130,4 +137,19 @@ public final class MediaServer: Sendable {
         try await channel.eventLoop.submit { engine.value.stop() }.get()
         try await channel.close()
     }
+}
+
+/// A UDP socket bound to `host` and `port`, for the channel to own and the ``DatagramSender`` to
+/// write on. No SO_REUSEADDR: on Linux it would let a second server share the port and split its traffic.
+func boundSocket(host: String, port: Int) throws -> CInt {
+    let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+    let descriptor = socket(address.protocol.rawValue, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+    guard descriptor >= 0 else { throw MediaError(.notReceived, "cannot open a UDP socket: \(String(cString: strerror(errno)))") }
+    let bound = address.withSockAddr { bind(descriptor, $0, socklen_t($1)) }
+    guard bound == 0 else {
+        let reason = String(cString: strerror(errno))
+        close(descriptor)
+        throw MediaError(.notReceived, "cannot bind UDP \(host) port \(port): \(reason)")
+    }
+    return descriptor
 }

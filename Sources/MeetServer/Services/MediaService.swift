@@ -103,6 +103,7 @@ struct MediaService: Service {
                 ("digitalmeet_media_srtp_replays_total", \.srtpReplays),
                 ("digitalmeet_media_dtls_failures_total", \.dtlsFailures),
                 ("digitalmeet_media_dropped_unknown_source_total", \.droppedUnknownSource),
+                ("digitalmeet_media_datagrams_unsent_total", \.datagramsUnsent),
             ]
             for (label, path) in totals where now[keyPath: path] > last[keyPath: path] {
                 Counter(label: label).increment(by: now[keyPath: path] - last[keyPath: path])

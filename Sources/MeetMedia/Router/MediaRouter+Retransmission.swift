@@ -36,15 +36,17 @@ extension MediaRouter {
     /// Notices a gap in a publisher's sequence numbers and NACKs the missing packets at once;
     /// gaps over 100 packets are a restart, not a loss, and are not asked for.
     func noticeLoss(before sequence: UInt16, of key: ProducerKey, now: ContinuousClock.Instant, outbox: inout [Transmit]) {
-        guard let producer = producers[key], producer.kind == .video else { return }
-        guard let highest = producer.highestSequence else {
-            producers[key]?.highestSequence = sequence
+        // In place, by index: a copy of the producer, or a change through `producers[key]?`, costs a
+        // heap allocation per packet.
+        guard let index = producers.index(forKey: key), producers.values[index].kind == .video else { return }
+        guard let highest = producers.values[index].highestSequence else {
+            producers.values[index].highestSequence = sequence
             return
         }
         let ahead = Int16(bitPattern: sequence &- highest)
         guard ahead > 0 else { return }
-        producers[key]?.highestSequence = sequence
-        guard ahead > 1, ahead <= 100, let mediaSSRC = producer.ssrc, let member = participants[key.participant],
+        producers.values[index].highestSequence = sequence
+        guard ahead > 1, ahead <= 100, let mediaSSRC = producers.values[index].ssrc, let member = participants[key.participant],
             let publisher = member.publish
         else { return }
         let missing = (1..<UInt16(ahead)).map { highest &+ $0 }

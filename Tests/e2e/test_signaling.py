@@ -576,8 +576,24 @@ def test_deleting_the_meeting_over_https_ends_it_for_those_in_it(world):
             alan = await party.enter(member(world, "alan"), meeting["id"], "Alan")
             assert call(world.owner, "delete", f"/api/v1/meetings/{meeting['id']}").status_code == 204
             for socket in (alan, host):
-                await socket.next_event("ended")
+                ended = await socket.next_event("ended")
+                # The host is in the meeting, so the event names their seat.
+                assert ended["by"] == host.seat, ended
                 assert await socket.wait_closed() == 4410
+
+    run(scenario())
+
+
+def test_a_host_outside_the_meeting_ends_it_over_https_without_a_seat_to_name(world):
+    meeting = create_meeting(world.owner, "Ended from the dashboard")
+
+    async def scenario():
+        async with Party(world.server) as party:
+            alan = await party.enter(member(world, "alan"), meeting["id"], "Alan")
+            assert call(world.owner, "delete", f"/api/v1/meetings/{meeting['id']}").status_code == 204
+            ended = await alan.next_event("ended")
+            assert "by" not in ended, ended
+            assert await alan.wait_closed() == 4410
 
     run(scenario())
 

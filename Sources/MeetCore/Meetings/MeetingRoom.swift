@@ -160,7 +160,9 @@ public enum MeetingEvent: Sendable, Equatable {
     case e2eeKey(from: UUID, epoch: E2EEEpoch, payload: E2EEKeyPayload)
     /// The sender ratcheted the meeting secret forward to `epoch`.
     case e2eeRatchet(from: UUID, epoch: E2EEEpoch)
-    case ended(by: UUID)
+    /// The meeting ended: `by` is the seat that ended it, nil when the host ended it from outside
+    /// the meeting (over HTTPS, without a seat in it).
+    case ended(by: UUID?)
 
     public enum LeaveReason: String, Sendable, Codable {
         case left

@@ -295,9 +295,12 @@ actor MeetingHub {
         guard var live = rooms[record.id] else { return }
         live.room.ended = true
         let seats = live.room.participants.map(\.id)
+        // The host's own seat when they are in the meeting; otherwise nobody in it ended it.
+        let by = live.room.participants.first { $0.identity == .member(userID) && $0.status == .inMeeting }?.id
         rooms[record.id] = live
-        deliver(seats.map { MeetingDelivery(.seat($0), .ended(by: UUID())) }, in: record.id)
-        closeSeats(seats.map { MeetingDelivery(.seat($0), .ended(by: UUID())) }, in: record.id)
+        let deliveries = seats.map { MeetingDelivery(.seat($0), .ended(by: by)) }
+        deliver(deliveries, in: record.id)
+        closeSeats(deliveries, in: record.id)
         rooms[record.id] = nil
         syncMedia(record.id)
     }

@@ -108,7 +108,7 @@ enum SignalingOutbound: Sendable {
         case .e2eeKey(let from, let epoch, let payload):
             return named("e2ee_key", ["from": from, "epoch": epoch.value, "payload": payload.description])
         case .e2eeRatchet(let from, let epoch): return named("e2ee_ratchet", ["from": from, "epoch": epoch.value])
-        case .ended(let by): return named("ended", ["by": by])
+        case .ended(let by): return named("ended", by.map { ["by": $0] } ?? [:])
         }
     }
 }

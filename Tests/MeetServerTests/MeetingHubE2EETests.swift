@@ -185,6 +185,52 @@ final class Inbox: Sendable {
         }
     }
 
+    /// A rekey while a seat's connection is down reaches it on resume, once, newest kept; nothing
+    /// else is held (the snapshot covers the rest).
+    @Test func keyMessagesMissedWhileDisconnectedArriveOnResume() async throws {
+        try await Self.withRoom { room in
+            for index in 0..<3 { try await room.perform(.announceE2EEKey(try Self.key()), by: index) }
+            await room.hub.disconnected(meetingID: room.record.id, seat: room.seats[1], connection: room.connections[1])
+            room.inboxes[1].clear()
+            let payloads = try (0..<(MeetingHub.heldPerSeat + 3)).map { try #require(E2EEKeyPayload([UInt8](repeating: UInt8($0), count: 60))) }
+            for (offset, payload) in payloads.enumerated() {
+                try await room.perform(.sendE2EEKey(to: room.seats[1], epoch: try #require(E2EEEpoch(10 + offset)), payload: payload), by: 0)
+            }
+            try await room.perform(.ratchetE2EE(try #require(E2EEEpoch(40))), by: 0)
+            try await room.perform(.raiseHand, by: 2)
+            // Cy, connected, got the notice at once; the dropped socket got nothing.
+            #expect(room.inboxes[2].events("e2ee_ratchet").count == 1)
+            #expect(room.inboxes[1].events("e2ee_key").isEmpty)
+
+            let inbox = Inbox()
+            let connection = UUID()
+            let (_, seated) = try await room.hub.resume(
+                meetingID: room.record.id,
+                tokenHash: room.resumeHashes[1],
+                connection: MeetingHub.Connection(id: connection, send: { inbox.send($0) }, sessionID: nil, userID: nil),
+                holds: { _ in true }
+            )
+            for message in seated.held { inbox.send(message) }
+            #expect(seated.held.count == MeetingHub.heldPerSeat)
+            let keys = inbox.events("e2ee_key")
+            // The oldest were dropped; what is kept is in order and ends with the ratchet notice.
+            #expect(keys.compactMap { $0["epoch"] as? Int } == Array((10 + 4)..<(10 + payloads.count)))
+            #expect(keys.last?["payload"] as? String == Base64URL.encode(payloads.last!.bytes))
+            #expect(inbox.events("e2ee_ratchet").compactMap { $0["epoch"] as? Int } == [40])
+            #expect(inbox.events("participant_changed").isEmpty)
+
+            // Handed over once: a second drop and resume brings nothing old back.
+            await room.hub.disconnected(meetingID: room.record.id, seat: room.seats[1], connection: connection)
+            let (_, again) = try await room.hub.resume(
+                meetingID: room.record.id,
+                tokenHash: seated.resumeToken.hash,
+                connection: MeetingHub.Connection(id: UUID(), send: { _ in }, sessionID: nil, userID: nil),
+                holds: { _ in true }
+            )
+            #expect(again.held.isEmpty)
+        }
+    }
+
     @Test func encryptionIsNotSwitchedWhilePeopleAreInside() async throws {
         try await Self.withRoom(e2ee: false, names: ["Hana Host"]) { room in
             var settings = room.record.settings

@@ -128,11 +128,25 @@ def test_keys_are_announced_once_per_seat_and_relayed_only_where_they_belong(wor
             token = grace.resume_token
             grace.abort()
             await grace.wait_closed()
+            # Long enough for the server to notice the drop and keep the seat for a resume.
+            await asyncio.sleep(1.0)
+            # A rekey while Grace is away: her wrapped secret and the ratchet notice wait for her.
+            missed = b64url(os.urandom(60))
+            await host.ok("e2ee_key", to=grace.seat, epoch=5, payload=missed)
+            await host.ok("e2ee_ratchet", epoch=6)
+            await alan.next_event("e2ee_ratchet", where=lambda m: m["epoch"] == 6)
+            await host.ok("raise_hand")
             back = await party.connect(world.members["grace"], "Grace again")
             resumed = await back.resume(token)
             assert resumed.get("type") == "ok", resumed
             seen = {p["seat"]: p.get("e2ee") for p in resumed["meeting"]["participants"]}
             assert seen[back.seat] == {"publicKey": keys[back.seat], "order": 3}, seen
+            held = await back.next_event("e2ee_key")
+            assert {k: held[k] for k in ("from", "epoch", "payload")} == {"from": host.seat, "epoch": 5, "payload": missed}, held
+            notice = await back.next_event("e2ee_ratchet")
+            assert notice["from"] == host.seat and notice["epoch"] == 6, notice
+            # Only key material is held: the raised hand is in the snapshot, not replayed as an event.
+            await back.quiet(within=0.5, names={"participant_changed", "e2ee_key", "e2ee_ratchet"})
             await back.refused("e2ee_public_key", "conflict", publicKey=public_key())
 
     run(scenario())

@@ -25,6 +25,10 @@ actor MeetingHub {
         var disconnectedSince: [UUID: Date] = [:]
         /// Connections of seats that just left the room (removed, denied, replaced) and must still be told.
         var departed: [UUID: Connection] = [:]
+        /// E2EE key messages (opaque to the server) addressed to a seat while its connection was
+        /// gone, handed over when it resumes: without them a browser that missed a rekey could not
+        /// decrypt anyone until the next one. The newest ``MeetingHub/heldPerSeat`` are kept.
+        var heldForResume: [UUID: [SignalingOutbound]] = [:]
         var saved: DurableRoomState
         /// Saves run one after another so the database never goes back to an older state.
         var lastSave: Task<Void, any Error>?
@@ -139,7 +143,12 @@ actor MeetingHub {
         let resumeToken: SecureToken
         let snapshot: SignalingOutbound.MeetingSnapshot?
         let title: String
+        /// Sent right after the answer to a resume: the key messages the seat missed.
+        var held: [SignalingOutbound] = []
     }
+
+    /// Key messages kept per disconnected seat; a rekey sends one, so this covers many.
+    static let heldPerSeat = 16
 
     func join(_ record: MeetingRecord, ticket: JoinTicket, connection: Connection) async throws -> Seated {
         _ = room(record)
@@ -209,6 +218,7 @@ actor MeetingHub {
             updated.connections[seat] = Connection(id: connection.id, send: connection.send, sessionID: connection.sessionID, userID: userID)
             updated.disconnectedSince[seat] = nil
             updated.resumeHashes[seat] = token.hash
+            let held = updated.heldForResume.removeValue(forKey: seat) ?? []
             rooms[meetingID] = updated
             try await persist(meetingID, audit: [])
             let status = participant.status
@@ -218,7 +228,8 @@ actor MeetingHub {
                 status: status,
                 resumeToken: token,
                 snapshot: status == .inMeeting ? snapshot(of: updated.room, for: seat) : nil,
-                title: updated.room.title
+                title: updated.room.title,
+                held: held
             )
             return (meetingID, seated)
         }
@@ -323,7 +334,8 @@ actor MeetingHub {
     // MARK: Delivery
 
     private func deliver(_ deliveries: [MeetingDelivery], in meetingID: String) {
-        guard let live = rooms[meetingID] else { return }
+        guard var live = rooms[meetingID] else { return }
+        defer { rooms[meetingID]?.heldForResume = live.heldForResume }
         for delivery in deliveries {
             let message = SignalingOutbound.event(delivery.event, room: live.room, media: mediaAccess)
             if case .ended = delivery.event, delivery.audience == .inMeeting {
@@ -338,7 +350,14 @@ actor MeetingHub {
                 case .seat(let seat): [seat]
                 case .inMeetingExcept(let seat): live.room.inMeeting.map(\.id).filter { $0 != seat }
                 }
-            for seat in seats { live.connections[seat]?.send(message) }
+            for seat in seats {
+                if let connection = live.connections[seat] {
+                    connection.send(message)
+                } else if live.disconnectedSince[seat] != nil, delivery.event.isE2EEKeyMaterial {
+                    live.heldForResume[seat, default: []].append(message)
+                    if live.heldForResume[seat, default: []].count > Self.heldPerSeat { live.heldForResume[seat]?.removeFirst() }
+                }
+            }
             // A removed or denied person is no longer in the room, but is still told.
             if case .seat(let seat) = delivery.audience, live.room.participant(seat) == nil { live.departed[seat]?.send(message) }
         }
@@ -438,5 +457,16 @@ extension MeetingHub.LiveRoom {
         connections[seat] = nil
         resumeHashes[seat] = nil
         disconnectedSince[seat] = nil
+        heldForResume[seat] = nil
+    }
+}
+
+extension MeetingEvent {
+    /// A wrapped meeting secret or a ratchet notice: what a browser needs to keep decrypting.
+    var isE2EEKeyMaterial: Bool {
+        switch self {
+        case .e2eeKey, .e2eeRatchet: true
+        default: false
+        }
     }
 }

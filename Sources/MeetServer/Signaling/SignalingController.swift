@@ -203,6 +203,7 @@ struct SignalingConnection: Sendable {
                 )
                 place.value.withLock { $0 = (meetingID, seated.seat, seated.userID, holder.sessionID) }
                 continuation.yield(answer(messageID, meetingID: meetingID, seated))
+                for message in seated.held { continuation.yield(message) }
             case (.join, .some), (.resume, .some):
                 continuation.yield(.error(messageID, code: "conflict", message: "This connection has already joined."))
             case (_, nil):

@@ -648,7 +648,7 @@ async function loadReports() {
   const result = await getJSON(base + "/security-reports");
   reports = result.reports ?? [];
   const body = byId("reports-body");
-  body.replaceChildren(...reports.map(reportRow));
+  body.replaceChildren(...reports.flatMap(reportRows));
   byId("reports-loading").hidden = true;
   byId("reports-empty").hidden = reports.length > 0;
   byId("reports-table").hidden = reports.length === 0;
@@ -667,7 +667,8 @@ function reportTime(iso) {
   return make("time", { text: dateTime.format(when), attributes: { datetime: iso, title: formatUTC(when) } });
 }
 
-function reportRow(report) {
+/** A report's row, and the full-width row under it that its details open in. */
+function reportRows(report) {
   const state = reportStatuses[report.status] ?? { text: report.status, kind: "neutral" };
   const panelId = "report-panel-" + report.id;
   const expanded = openReports.has(report.id);
@@ -679,10 +680,12 @@ function reportRow(report) {
     },
   });
   const panel = reportPanel(report, panelId);
-  panel.hidden = !expanded;
+  const details = make("tr", { className: "report-details", attributes: { "data-report-details": report.id } },
+    make("td", { attributes: { colspan: "5" } }, panel));
+  details.hidden = !expanded;
   toggle.addEventListener("click", () => {
-    const open = panel.hidden;
-    panel.hidden = !open;
+    const open = details.hidden;
+    details.hidden = !open;
     if (open) openReports.add(report.id);
     else openReports.delete(report.id);
     toggle.setAttribute("aria-expanded", String(open));
@@ -694,13 +697,14 @@ function reportRow(report) {
   if (report.overdue) deadline.append(badge("Overdue", "danger"));
   else if (report.acknowledgedAt) deadline.append(make("span", { className: "muted", text: "Acknowledged " + dateTime.format(new Date(report.acknowledgedAt)) }));
 
-  return make("tr", { attributes: { "data-report-id": report.id } },
+  const row = make("tr", { attributes: { "data-report-id": report.id } },
     make("th", { attributes: { scope: "row" } }, make("span", { className: "report-reference", text: report.reference })),
     cell("Received", reportTime(report.receivedAt)),
     cell("Status", badge(state.text, state.kind)),
     cell("Acknowledge by", deadline),
-    cell("Summary", make("div", { className: "report-summary" }, make("span", { className: "break", text: report.summary }), toggle), panel),
+    cell("Summary", make("div", { className: "report-summary" }, make("span", { className: "break", text: report.summary }), toggle)),
   );
+  return [row, details];
 }
 
 /** The expanded part of a row: the report itself, who sent it, and (for managers) the status form. */
@@ -797,11 +801,14 @@ async function changeReportStatus(report, fields, button) {
   if (updated?.id && index >= 0) {
     reports[index] = updated;
     openReports.add(updated.id);
-    const row = byId("reports-body").querySelector(`tr[data-report-id="${CSS.escape(report.id)}"]`);
-    const fresh = reportRow(updated);
-    row?.replaceWith(fresh);
+    const body = byId("reports-body");
+    const row = body.querySelector(`tr[data-report-id="${CSS.escape(report.id)}"]`);
+    const oldDetails = body.querySelector(`tr[data-report-details="${CSS.escape(report.id)}"]`);
+    const [fresh, freshDetails] = reportRows(updated);
+    row?.replaceWith(fresh, freshDetails);
+    oldDetails?.remove();
     showOverdueCount();
-    fresh.querySelector('[data-action="report-status"]')?.focus();
+    freshDetails.querySelector('[data-action="report-status"]')?.focus();
   } else {
     await loadReports().catch((problem) => showProblem(byId("reports-message"), problem));
   }

@@ -1,4 +1,6 @@
 import NIOCore
+import NIOPosix
+import Synchronization
 import Testing
 
 @testable import MeetMedia
@@ -7,8 +9,49 @@ import Testing
 import Glibc
 #endif
 
-/// The UDP driver's batched send (sendmmsg) over real sockets on 127.0.0.1 and ::1.
+/// The UDP driver's batched send (sendmmsg) over real sockets on 127.0.0.1 and ::1, on a real NIO
+/// datagram channel that owns the socket, as in `MediaServer`.
 @Suite struct DatagramSenderTests {
+    /// A sender and its channel; the sender is only touched on the channel's event loop.
+    final class Harness: @unchecked Sendable {
+        let channel: any Channel
+        let sender: DatagramSender
+
+        init(channel: any Channel, sender: DatagramSender) {
+            self.channel = channel
+            self.sender = sender
+        }
+
+        static func open(
+            host: String = "127.0.0.1",
+            batch: Int = 256,
+            arenaSize: Int = 256 * 1_500,
+            sendBatch: @escaping DatagramSender.SendBatch = DatagramSender.systemSendBatch
+        ) async throws -> Harness {
+            let descriptor = try boundSocket(host: host, port: 0)
+            let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).withBoundSocket(descriptor).get()
+            let sender = DatagramSender(
+                descriptor: descriptor,
+                channel: channel,
+                maximumAddresses: 16,
+                batch: batch,
+                arenaSize: arenaSize,
+                sendBatch: sendBatch
+            )
+            return Harness(channel: channel, sender: sender)
+        }
+
+        func send(_ transmits: [Transmit]) async throws {
+            try await channel.eventLoop.submit { self.sender.send(transmits) }.get()
+        }
+
+        func counts() async throws -> (dropped: Int, queued: Int, queueing: Bool) {
+            try await channel.eventLoop.submit { (self.sender.dropped, self.sender.queued, self.sender.isQueueing) }.get()
+        }
+
+        func close() async throws { try await channel.close() }
+    }
+
     static func destination(of socket: UDPTestSocket) throws -> STUNAddress {
         let local = try #require(socket.channel.localAddress)
         return try #require(STUNAddress(local))
@@ -24,27 +67,30 @@ import Glibc
         return received + socket.take()
     }
 
+    /// Datagrams of 1…1,000 bytes, numbered in their first byte, alternating between destinations.
+    static func numbered(_ count: Int, to destinations: [STUNAddress]) -> [Transmit] {
+        (0..<count).map { index in
+            let size = index == 0 ? 1 : 1 + (index * 37) % 1_000
+            return Transmit(
+                destination: destinations[index % destinations.count],
+                bytes: [UInt8(index)] + [UInt8](repeating: UInt8(truncatingIfNeeded: size), count: size - 1)
+            )
+        }
+    }
+
     /// A flush of more datagrams than one call takes, and more bytes than the arena holds (both made
     /// small here, so that the receivers' default buffers hold everything), arrives whole and in
     /// order, each datagram at its own destination.
     @Test func largeFlushesArriveWholeAndInOrder() async throws {
         let receivers = [try await UDPTestSocket.open(), try await UDPTestSocket.open()]
-        let descriptor = try boundSocket(host: "127.0.0.1", port: 0)
-        defer { close(descriptor) }
-        let sender = DatagramSender(descriptor: descriptor, maximumAddresses: 16, batch: 8, arenaSize: 4_000)
-        var transmits: [Transmit] = []
-        for index in 0..<100 {
-            // Sizes from 1 to 1,000 bytes: some flushes end on the batch, others on the arena.
-            let size = index == 0 ? 1 : 1 + (index * 37) % 1_000
-            let bytes = [UInt8(index)] + [UInt8](repeating: UInt8(truncatingIfNeeded: size), count: size - 1)
-            transmits.append(Transmit(destination: try Self.destination(of: receivers[index % 2]), bytes: bytes))
-        }
-        sender.send(transmits)
-        #expect(sender.dropped == 0)
+        let harness = try await Harness.open(batch: 8, arenaSize: 4_000)
+        let transmits = Self.numbered(100, to: try receivers.map(Self.destination))
+        try await harness.send(transmits)
+        #expect(try await harness.counts().dropped == 0)
         for (which, receiver) in receivers.enumerated() {
             let expected = transmits.enumerated().filter { $0.offset % 2 == which }.map(\.element.bytes)
             let received = try await Self.collect(expected.count, at: receiver)
-            // Compared as (first byte, length, whole-content match) so a failure prints short.
+            // Numbers and lengths first, so that a failure prints short.
             #expect(
                 received.map { [$0.first ?? 0, UInt8(truncatingIfNeeded: $0.count)] }
                     == expected.map { [$0[0], UInt8(truncatingIfNeeded: $0.count)] }
@@ -52,55 +98,90 @@ import Glibc
             #expect(received == expected)
             try await receiver.close()
         }
+        try await harness.close()
+    }
+
+    /// When the socket reports full (`EAGAIN`), the rest of the flush goes through the channel's
+    /// queue: nothing is lost or reordered, and once the queue drains the next flush takes the fast
+    /// path again. Loopback never fills a UDP socket's send buffer (it frees each datagram as it
+    /// delivers it), so the full socket is simulated: the first call sends 3 datagrams for real, the
+    /// second answers EAGAIN without sending.
+    @Test func aFullSocketQueuesTheRestInOrder() async throws {
+        let receiver = try await UDPTestSocket.open()
+        let calls = Mutex(0)
+        let harness = try await Harness.open(batch: 64) { descriptor, messages, count in
+            let call = calls.withLock { value in
+                value += 1
+                return value
+            }
+            switch call {
+            case 1: return DatagramSender.systemSendBatch(descriptor, messages, min(count, 3))
+            case 2: return (-1, EAGAIN)
+            default: return DatagramSender.systemSendBatch(descriptor, messages, count)
+            }
+        }
+        let destination = try Self.destination(of: receiver)
+        let first = Self.numbered(10, to: [destination])
+        try await harness.send(first)
+        let afterFirst = try await harness.counts()
+        #expect(afterFirst.dropped == 0 && afterFirst.queued == 7)
+        // Loopback takes the queued writes at once, so the queue has drained.
+        #expect(afterFirst.queueing == false)
+        #expect(try await Self.collect(10, at: receiver).map { $0[0] } == Array(0..<10))
+
+        let second = Self.numbered(20, to: [destination]).suffix(10)
+        try await harness.send(Array(second))
+        #expect(calls.withLock { $0 } == 3)
+        #expect(try await harness.counts().queued == 7)
+        #expect(try await Self.collect(10, at: receiver).map { $0[0] } == Array(10..<20))
+        try await receiver.close()
+        try await harness.close()
     }
 
     /// A datagram larger than the whole arena is counted and skipped, not sent in pieces.
     @Test func aDatagramLargerThanTheArenaIsDropped() async throws {
         let receiver = try await UDPTestSocket.open()
-        let descriptor = try boundSocket(host: "127.0.0.1", port: 0)
-        defer { close(descriptor) }
-        let sender = DatagramSender(descriptor: descriptor, maximumAddresses: 16, batch: 4, arenaSize: 100)
+        let harness = try await Harness.open(batch: 4, arenaSize: 100)
         let destination = try Self.destination(of: receiver)
-        sender.send([
+        try await harness.send([
             Transmit(destination: destination, bytes: [1]),
             Transmit(destination: destination, bytes: [UInt8](repeating: 2, count: 101)),
             Transmit(destination: destination, bytes: [3]),
         ])
-        #expect(sender.dropped == 1)
+        #expect(try await harness.counts().dropped == 1)
         #expect(try await Self.collect(2, at: receiver) == [[1], [3]])
         try await receiver.close()
+        try await harness.close()
     }
 
     /// A destination the socket cannot reach (IPv6 from an IPv4 socket) and a datagram larger than
     /// UDP allows are each counted and skipped; the datagrams around them still go out.
     @Test func refusedDatagramsAreCountedAndTheRestSent() async throws {
         let receiver = try await UDPTestSocket.open()
-        let descriptor = try boundSocket(host: "127.0.0.1", port: 0)
-        defer { close(descriptor) }
-        let sender = DatagramSender(descriptor: descriptor, maximumAddresses: 16)
+        let harness = try await Harness.open()
         let good = try Self.destination(of: receiver)
         let elsewhere = STUNAddress(ip: .v6(high: 0, low: 1), port: good.port)
-        sender.send([
+        try await harness.send([
             Transmit(destination: good, bytes: [1]),
             Transmit(destination: elsewhere, bytes: [2]),
             Transmit(destination: good, bytes: [3]),
             Transmit(destination: good, bytes: [UInt8](repeating: 4, count: 70_000)),
             Transmit(destination: good, bytes: [5]),
         ])
-        #expect(sender.dropped == 2)
+        #expect(try await harness.counts().dropped == 2)
         #expect(try await Self.collect(3, at: receiver) == [[1], [3], [5]])
         try await receiver.close()
+        try await harness.close()
     }
 
     @Test func sendsOverIPv6() async throws {
         let receiver = try await UDPTestSocket.open(host: "::1")
-        let descriptor = try boundSocket(host: "::1", port: 0)
-        defer { close(descriptor) }
-        let sender = DatagramSender(descriptor: descriptor, maximumAddresses: 16)
-        sender.send([Transmit(destination: try Self.destination(of: receiver), bytes: [6, 6])])
-        #expect(sender.dropped == 0)
+        let harness = try await Harness.open(host: "::1")
+        try await harness.send([Transmit(destination: try Self.destination(of: receiver), bytes: [6, 6])])
+        #expect(try await harness.counts().dropped == 0)
         #expect(try await Self.collect(1, at: receiver) == [[6, 6]])
         try await receiver.close()
+        try await harness.close()
     }
 
     /// A port already served is refused with the port named, not shared (no SO_REUSEADDR).

@@ -40,8 +40,10 @@ public struct SFUMetrics: Hashable, Sendable {
     /// Datagrams a peer dropped (wrong address, no keys yet), and decrypted RTP no producer wanted.
     public var droppedByPeers = 0
     public var droppedUnroutable = 0
-    /// Datagrams the UDP driver could not send: the socket's send buffer full, or refused by the kernel.
+    /// Datagrams the UDP driver could not send: refused by the kernel, or its write queue full.
     public var datagramsUnsent = 0
+    /// Datagrams the UDP driver had to queue because the socket's send buffer was full.
+    public var datagramsQueued = 0
 
     public init() {}
 }

@@ -7,31 +7,66 @@ import Glibc
 
 /// Sends a flush's datagrams with as few `sendmmsg` calls as it takes, from one arena the
 /// datagrams are copied into, with each destination's socket address converted once. It writes on
-/// the media channel's own socket, from that channel's event loop only.
+/// the media channel's own socket, from that channel's event loop only (decision 0009).
+///
+/// When the socket's send buffer is full (`EAGAIN`), the rest of the flush goes through the
+/// channel's own write path, which queues it and waits until the socket can take more; until that
+/// queue has drained, later flushes go the same way, so datagrams never overtake each other. Only
+/// when the channel's queue passes its high-water mark are datagrams dropped, as a congested link
+/// would drop them.
 final class DatagramSender {
+    /// One `sendmmsg`: the result (messages sent, or -1) and `errno`. Tests replace it to make the
+    /// socket look full, which loopback never does (it frees each datagram as it delivers it).
+    typealias SendBatch = @Sendable (CInt, UnsafeMutablePointer<CMeetSocket_mmsghdr>, UInt32) -> (result: Int32, error: Int32)
+
+    static let systemSendBatch: SendBatch = { descriptor, messages, count in
+        let result = CMeetSocket_sendmmsg(descriptor, messages, count, 0)
+        return (result, result < 0 ? errno : 0)
+    }
+
     /// Datagrams per system call.
     let batch: Int
     /// Bytes the arena holds; a flush larger than this takes more than one call.
     let arenaSize: Int
 
     private let descriptor: CInt
+    /// The channel that owns the socket: the write path while the socket is full.
+    private let channel: any Channel
+    private let sendBatch: SendBatch
     private let messages: UnsafeMutablePointer<CMeetSocket_mmsghdr>
     private let vectors: UnsafeMutablePointer<iovec>
     private let names: UnsafeMutablePointer<sockaddr_storage>
+    /// For each message slot, the index of its datagram in the flush.
+    private let origins: UnsafeMutablePointer<Int>
     private let arena: UnsafeMutableRawPointer
     private var addresses: [STUNAddress: (sockaddr_storage, socklen_t)] = [:]
     private let maximumAddresses: Int
-    /// Datagrams not sent: no usable address, the socket's buffer full, or an error from the kernel.
+    /// Bumped by each write through the channel; the queue has drained when the newest completes.
+    private var queuedGeneration = 0
+    private var queueDrainedGeneration = 0
+    /// Datagrams not sent: no usable address, refused by the kernel, or the channel's queue full.
     private(set) var dropped = 0
+    /// Datagrams that went through the channel's queue because the socket was full.
+    private(set) var queued = 0
 
-    init(descriptor: CInt, maximumAddresses: Int, batch: Int = 256, arenaSize: Int = 256 * 1_500) {
+    init(
+        descriptor: CInt,
+        channel: any Channel,
+        maximumAddresses: Int,
+        batch: Int = 256,
+        arenaSize: Int = 256 * 1_500,
+        sendBatch: @escaping SendBatch = DatagramSender.systemSendBatch
+    ) {
         self.descriptor = descriptor
+        self.channel = channel
         self.maximumAddresses = maximumAddresses
+        self.sendBatch = sendBatch
         self.batch = max(1, batch)
         self.arenaSize = max(1, arenaSize)
         messages = .allocate(capacity: self.batch)
         vectors = .allocate(capacity: self.batch)
         names = .allocate(capacity: self.batch)
+        origins = .allocate(capacity: self.batch)
         arena = .allocate(byteCount: self.arenaSize, alignment: 16)
     }
 
@@ -39,10 +74,18 @@ final class DatagramSender {
         messages.deallocate()
         vectors.deallocate()
         names.deallocate()
+        origins.deallocate()
         arena.deallocate()
     }
 
+    /// Whether datagrams written through the channel are still waiting in its queue.
+    var isQueueing: Bool { queueDrainedGeneration != queuedGeneration }
+
     func send(_ transmits: [Transmit]) {
+        guard !isQueueing else {
+            sendThroughChannel(transmits[...])
+            return
+        }
         var next = 0
         while next < transmits.count {
             var count = 0
@@ -58,6 +101,7 @@ final class DatagramSender {
                 transmit.bytes.withUnsafeBytes { slot.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
                 vectors[count] = iovec(iov_base: slot, iov_len: transmit.bytes.count)
                 names[count] = name
+                origins[count] = next - 1
                 messages[count] = CMeetSocket_mmsghdr(
                     msg_hdr: msghdr(
                         msg_name: UnsafeMutableRawPointer(names + count),
@@ -74,33 +118,63 @@ final class DatagramSender {
                 count += 1
             }
             if count == 0, next < transmits.count, transmits[next].bytes.count > arenaSize {
+                // Larger than any UDP datagram the SFU makes: refused, not split.
                 dropped += 1
                 next += 1
                 continue
             }
-            flush(count)
+            if let blocked = flush(count) {
+                sendThroughChannel(transmits[origins[blocked]...])
+                return
+            }
         }
     }
 
-    private func flush(_ count: Int) {
+    /// Sends the first `count` prepared messages; the slot of the first one the full socket did
+    /// not take, if any.
+    private func flush(_ count: Int) -> Int? {
         var sent = 0
         while sent < count {
-            let result = CMeetSocket_sendmmsg(descriptor, messages + sent, UInt32(count - sent), 0)
+            let (result, error) = sendBatch(descriptor, messages + sent, UInt32(count - sent))
             if result > 0 {
                 sent += Int(result)
                 continue
             }
-            let error = errno
             if error == EINTR { continue }
-            if error == EAGAIN || error == EWOULDBLOCK {
-                // The socket's send buffer is full: like a congested link, the rest is lost.
-                dropped += count - sent
-                return
-            }
-            // This datagram was refused (no route, too large): skip it, send the rest.
+            if error == EAGAIN || error == EWOULDBLOCK { return sent }
+            // This datagram was refused (no route, wrong family, too large): skip it, send the rest.
             dropped += 1
             sent += 1
         }
+        return nil
+    }
+
+    /// The channel's own write path: it queues what the socket cannot take yet.
+    private func sendThroughChannel(_ transmits: ArraySlice<Transmit>) {
+        var wrote = false
+        for transmit in transmits {
+            guard channel.isWritable else {
+                dropped += 1
+                continue
+            }
+            guard let address = try? transmit.destination.socketAddress() else {
+                dropped += 1
+                continue
+            }
+            queuedGeneration &+= 1
+            let generation = queuedGeneration
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            let sender = NIOLoopBound(self, eventLoop: channel.eventLoop)
+            promise.futureResult.whenComplete { _ in
+                // Writes complete in order: when the newest is done, the queue is empty.
+                guard sender.value.queuedGeneration == generation else { return }
+                sender.value.queueDrainedGeneration = generation
+            }
+            channel.write(AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: transmit.bytes)), promise: promise)
+            queued += 1
+            wrote = true
+        }
+        if wrote { channel.flush() }
     }
 
     private func address(_ destination: STUNAddress) -> (sockaddr_storage, socklen_t)? {

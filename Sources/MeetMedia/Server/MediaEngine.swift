@@ -24,7 +24,7 @@ final class MediaEngine {
     func start(sfu: SFU, channel: any Channel, descriptor: CInt) {
         self.sfu = sfu
         self.channel = channel
-        sender = DatagramSender(descriptor: descriptor, maximumAddresses: 4 * sfu.configuration.maximumPeers)
+        sender = DatagramSender(descriptor: descriptor, channel: channel, maximumAddresses: 4 * sfu.configuration.maximumPeers)
     }
 
     func stop() {
@@ -90,6 +90,7 @@ final class MediaEngine {
         var metrics = sfu?.metrics ?? SFUMetrics()
         metrics.droppedUnknownSource += unreadable
         metrics.datagramsUnsent += (sender?.dropped ?? 0) + unsendable
+        metrics.datagramsQueued += sender?.queued ?? 0
         return metrics
     }
 }

@@ -77,6 +77,8 @@ public final class MediaServer: Sendable {
             .channelOption(.datagramVectorReadMessageCount, value: configuration.vectorReadCount)
             // NIO splits one receive buffer between the messages of a vector read: 2 KiB each.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * max(1, configuration.vectorReadCount)))
+            // What may wait for a full socket (DatagramSender): some 3,000 datagrams, then they are dropped.
+            .channelOption(.writeBufferWaterMark, value: .init(low: 1 << 20, high: 4 << 20))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(MediaChannelHandler(engine: engine.value))
@@ -145,6 +147,12 @@ func boundSocket(host: String, port: Int) throws -> CInt {
     let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
     let descriptor = socket(address.protocol.rawValue, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
     guard descriptor >= 0 else { throw MediaError(.notReceived, "cannot open a UDP socket: \(String(cString: strerror(errno)))") }
+    // Room for bursts (a key frame fanned out to every subscriber) before the socket reports full;
+    // the kernel caps these at net.core.wmem_max and rmem_max (docs/operations.md).
+    var bufferSize: CInt = 4 << 20
+    for option in [SO_SNDBUF, SO_RCVBUF] {
+        _ = setsockopt(descriptor, SOL_SOCKET, option, &bufferSize, socklen_t(MemoryLayout<CInt>.size))
+    }
     let bound = address.withSockAddr { bind(descriptor, $0, socklen_t($1)) }
     guard bound == 0 else {
         let reason = String(cString: strerror(errno))

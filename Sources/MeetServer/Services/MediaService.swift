@@ -104,6 +104,7 @@ struct MediaService: Service {
                 ("digitalmeet_media_dtls_failures_total", \.dtlsFailures),
                 ("digitalmeet_media_dropped_unknown_source_total", \.droppedUnknownSource),
                 ("digitalmeet_media_datagrams_unsent_total", \.datagramsUnsent),
+                ("digitalmeet_media_datagrams_queued_total", \.datagramsQueued),
             ]
             for (label, path) in totals where now[keyPath: path] > last[keyPath: path] {
                 Counter(label: label).increment(by: now[keyPath: path] - last[keyPath: path])

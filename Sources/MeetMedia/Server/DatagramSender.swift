@@ -3,6 +3,8 @@ import NIOCore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Sends a flush's datagrams with as few `sendmmsg` calls as it takes, from one arena the
@@ -82,19 +84,34 @@ final class DatagramSender {
     var isQueueing: Bool { queueDrainedGeneration != queuedGeneration }
 
     func send(_ transmits: [Transmit]) {
+        // The channel closed (NIO closes it on a fatal socket error): its descriptor may already
+        // belong to another file, so nothing more is written on it.
+        guard channel.isActive else {
+            dropped += transmits.count
+            return
+        }
+        #if os(Linux)
         guard !isQueueing else {
             sendThroughChannel(transmits[...])
             return
         }
+        #else
+        // sendmmsg is Linux's: elsewhere every datagram takes the channel's own write path.
+        sendThroughChannel(transmits[...])
+        return
+        #endif
         var next = 0
         while next < transmits.count {
             var count = 0
             var used = 0
+            // Datagrams of this batch with no usable address: counted once the batch is sent, or by
+            // the channel's path if the socket fills up before them.
+            var unaddressed: [Int] = []
             while next < transmits.count, count < batch, used + transmits[next].bytes.count <= arenaSize {
                 let transmit = transmits[next]
                 next += 1
                 guard let (name, length) = address(transmit.destination) else {
-                    dropped += 1
+                    unaddressed.append(next - 1)
                     continue
                 }
                 let slot = arena + used
@@ -119,14 +136,17 @@ final class DatagramSender {
             }
             if count == 0, next < transmits.count, transmits[next].bytes.count > arenaSize {
                 // Larger than any UDP datagram the SFU makes: refused, not split.
-                dropped += 1
+                dropped += unaddressed.count + 1
                 next += 1
                 continue
             }
             if let blocked = flush(count) {
-                sendThroughChannel(transmits[origins[blocked]...])
+                let resume = origins[blocked]
+                dropped += unaddressed.count { $0 < resume }
+                sendThroughChannel(transmits[resume...])
                 return
             }
+            dropped += unaddressed.count
         }
     }
 

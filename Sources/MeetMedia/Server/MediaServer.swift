@@ -3,6 +3,8 @@ import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The SFU on one UDP port: a SwiftNIO datagram channel around the sans-IO ``SFU``. All SFU state
@@ -145,7 +147,13 @@ public final class MediaServer: Sendable {
 /// write on. No SO_REUSEADDR: on Linux it would let a second server share the port and split its traffic.
 func boundSocket(host: String, port: Int) throws -> CInt {
     let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+    #if os(Linux)
     let descriptor = socket(address.protocol.rawValue, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+    #else
+    // NIO makes it non-blocking when it takes it over.
+    let descriptor = socket(address.protocol.rawValue, SOCK_DGRAM, 0)
+    if descriptor >= 0 { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+    #endif
     guard descriptor >= 0 else { throw MediaError(.notReceived, "cannot open a UDP socket: \(String(cString: strerror(errno)))") }
     // Room for bursts (a key frame fanned out to every subscriber) before the socket reports full;
     // the kernel caps these at net.core.wmem_max and rmem_max (docs/operations.md).

@@ -186,7 +186,7 @@ final class Inbox: Sendable {
     }
 
     /// A rekey while a seat's connection is down reaches it on resume, once, newest kept; nothing
-    /// else is held (the snapshot covers the rest).
+    /// else is sent again (the snapshot covers the rest).
     @Test func keyMessagesMissedWhileDisconnectedArriveOnResume() async throws {
         try await Self.withRoom { room in
             for index in 0..<3 { try await room.perform(.announceE2EEKey(try Self.key()), by: index) }
@@ -228,6 +228,36 @@ final class Inbox: Sendable {
                 holds: { _ in true }
             )
             #expect(again.held.isEmpty)
+        }
+    }
+
+    /// A connection can die unnoticed: a key sent into it while it still looked alive comes again
+    /// after the resume.
+    @Test func aKeySentBeforeTheDropComesAgainOnResume() async throws {
+        try await Self.withRoom(names: ["Hana Host", "Bo"]) { room in
+            for index in 0..<2 { try await room.perform(.announceE2EEKey(try Self.key()), by: index) }
+            let payload = try #require(E2EEKeyPayload([UInt8](repeating: 7, count: 60)))
+            try await room.perform(.sendE2EEKey(to: room.seats[1], epoch: try #require(E2EEEpoch(7)), payload: payload), by: 0)
+            #expect(room.inboxes[1].events("e2ee_key").count == 1)
+            await room.hub.disconnected(meetingID: room.record.id, seat: room.seats[1], connection: room.connections[1])
+            let (_, seated) = try await room.hub.resume(
+                meetingID: room.record.id,
+                tokenHash: room.resumeHashes[1],
+                connection: MeetingHub.Connection(id: UUID(), send: { _ in }, sessionID: nil, userID: nil),
+                holds: { _ in true }
+            )
+            let inbox = Inbox()
+            for message in seated.held { inbox.send(message) }
+            #expect(inbox.events("e2ee_key").compactMap { $0["epoch"] as? Int } == [7])
+            // The host's own seat was never sent a key message: nothing is kept for it.
+            await room.hub.disconnected(meetingID: room.record.id, seat: room.seats[0], connection: room.connections[0])
+            let (_, host) = try await room.hub.resume(
+                meetingID: room.record.id,
+                tokenHash: room.resumeHashes[0],
+                connection: MeetingHub.Connection(id: UUID(), send: { _ in }, sessionID: nil, userID: nil),
+                holds: { _ in true }
+            )
+            #expect(host.held.isEmpty)
         }
     }
 

@@ -25,9 +25,10 @@ actor MeetingHub {
         var disconnectedSince: [UUID: Date] = [:]
         /// Connections of seats that just left the room (removed, denied, replaced) and must still be told.
         var departed: [UUID: Connection] = [:]
-        /// E2EE key messages (opaque to the server) addressed to a seat while its connection was
-        /// gone, handed over when it resumes: without them a browser that missed a rekey could not
-        /// decrypt anyone until the next one. The newest ``MeetingHub/heldPerSeat`` are kept.
+        /// The newest ``MeetingHub/heldPerSeat`` E2EE key messages (opaque to the server) sent to
+        /// each seat, sent again after its next resume: a connection can die unnoticed (until the
+        /// ping timeout) or be gone, and a browser that missed a rekey could not decrypt anyone
+        /// until the next one. Browsers ignore keys and ratchets they already have.
         var heldForResume: [UUID: [SignalingOutbound]] = [:]
         var saved: DurableRoomState
         /// Saves run one after another so the database never goes back to an older state.
@@ -143,11 +144,11 @@ actor MeetingHub {
         let resumeToken: SecureToken
         let snapshot: SignalingOutbound.MeetingSnapshot?
         let title: String
-        /// Sent right after the answer to a resume: the key messages the seat missed.
+        /// Sent right after the answer to a resume: the seat's latest key messages, which it may have missed.
         var held: [SignalingOutbound] = []
     }
 
-    /// Key messages kept per disconnected seat; a rekey sends one, so this covers many.
+    /// Key messages kept per seat for a resume; a rekey sends one, so this covers many.
     static let heldPerSeat = 16
 
     func join(_ record: MeetingRecord, ticket: JoinTicket, connection: Connection) async throws -> Seated {
@@ -220,7 +221,13 @@ actor MeetingHub {
             updated.resumeHashes[seat] = token.hash
             let held = updated.heldForResume.removeValue(forKey: seat) ?? []
             rooms[meetingID] = updated
-            try await persist(meetingID, audit: [])
+            do {
+                try await persist(meetingID, audit: [])
+            } catch {
+                // Not handed over: kept for the next attempt.
+                rooms[meetingID]?.heldForResume[seat] = Array((held + (rooms[meetingID]?.heldForResume[seat] ?? [])).suffix(Self.heldPerSeat))
+                throw error
+            }
             let status = participant.status
             let seated = Seated(
                 seat: seat,
@@ -351,9 +358,8 @@ actor MeetingHub {
                 case .inMeetingExcept(let seat): live.room.inMeeting.map(\.id).filter { $0 != seat }
                 }
             for seat in seats {
-                if let connection = live.connections[seat] {
-                    connection.send(message)
-                } else if live.disconnectedSince[seat] != nil, delivery.event.isE2EEKeyMaterial {
+                live.connections[seat]?.send(message)
+                if delivery.event.isE2EEKeyMaterial {
                     live.heldForResume[seat, default: []].append(message)
                     if live.heldForResume[seat, default: []].count > Self.heldPerSeat { live.heldForResume[seat]?.removeFirst() }
                 }

@@ -46,7 +46,7 @@ export class E2EESession {
     this.switchTimer = null;
     this.announceError = null; // the server's code when it refused our public key
     this.announced = null; // our key and order, when the server's answer gave the order
-    this.rejected = 0; // key messages ignored (not from the leader, malformed, not for us)
+    this.rejected = 0; // key messages ignored (not from the leader, malformed, not for us, or already had: a resume repeats the latest)
     this.queue = Promise.resolve();
     this.closed = false;
     transforms?.configure({ meetingId, seat: this.seat });

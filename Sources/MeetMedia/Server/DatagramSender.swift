@@ -91,15 +91,15 @@ final class DatagramSender {
             return
         }
         #if os(Linux)
-        guard !isQueueing else {
-            sendThroughChannel(transmits[...])
-            return
-        }
+        if isQueueing { sendThroughChannel(transmits[...]) } else { sendDirectly(transmits) }
         #else
         // sendmmsg is Linux's: elsewhere every datagram takes the channel's own write path.
         sendThroughChannel(transmits[...])
-        return
         #endif
+    }
+
+    /// The fast path: batches of `sendmmsg` from the arena.
+    private func sendDirectly(_ transmits: [Transmit]) {
         var next = 0
         while next < transmits.count {
             var count = 0
@@ -115,7 +115,9 @@ final class DatagramSender {
                     continue
                 }
                 let slot = arena + used
-                transmit.bytes.withUnsafeBytes { slot.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                transmit.bytes.withUnsafeBytes { bytes in
+                    if let base = bytes.baseAddress { slot.copyMemory(from: base, byteCount: bytes.count) }
+                }
                 vectors[count] = iovec(iov_base: slot, iov_len: transmit.bytes.count)
                 names[count] = name
                 origins[count] = next - 1
